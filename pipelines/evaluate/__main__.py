@@ -14,11 +14,18 @@ HARNESSES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.evaluate", description=__doc__)
-    sub = parser.add_subparsers(dest="harness", required=True)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.evaluate", description="Evaluation harnesses."
+    )
+    sub = parser.add_subparsers(dest="harness", required=True, metavar="{events,clean,dedupe}")
+    chosen = argv[0] if argv and argv[0] in HARNESSES else None
     for name, help_text in HARNESSES.items():
-        module = importlib.import_module(f"pipelines.evaluate.{name}")
-        module.add_arguments(sub.add_parser(name, help=help_text, description=module.__doc__))
+        harness = sub.add_parser(name, help=help_text)
+        if name == chosen:
+            module = importlib.import_module(f"pipelines.evaluate.{name}")
+            harness.description = module.__doc__
+            module.add_arguments(harness)
     args = parser.parse_args(argv)
     return importlib.import_module(f"pipelines.evaluate.{args.harness}").main(args)
 
