@@ -107,3 +107,7 @@ class NewsPipelineOptions(PipelineOptions):
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
         )
+
+
+class ConfigurationError(ValueError):
+    """Options or environment that make a run impossible; reported at start, before work."""

@@ -1,0 +1,96 @@
+"""Avro file sinks: records validated against their schema, then written with Beam's Avro IO."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+
+import apache_beam as beam
+from apache_beam.io.avroio import WriteToAvro
+
+from pipelines.options import ConfigurationError
+from pipelines.records import Record, article_payload, is_valid, make_dead_letter, schema
+
+# Output files: <output>/<kind>-SSSSS-of-NNNNN.avro
+OUTPUT_KINDS = {
+    "events": "event",
+    "articles": "article",
+    "duplicates": "duplicate",
+    "dead_letters": "dead_letter",
+}
+INVALID = "invalid"
+
+log = logging.getLogger(__name__)
+
+
+class _ValidateFn(beam.DoFn):
+    def __init__(self, schema_name: str):
+        self._schema_name = schema_name
+
+    def process(self, record: Record):
+        if is_valid(self._schema_name, record):
+            yield record
+            return
+        message = f"record does not validate against schemas/{self._schema_name}.avsc"
+        origin = record.get("origin") or record.get("article_id") or "unknown"
+        yield beam.pvalue.TaggedOutput(
+            INVALID,
+            make_dead_letter(
+                "sink",
+                "schema_violation",
+                message,
+                str(origin),
+                article_payload(record),
+                record.get("article_id"),
+            ),
+        )
+
+
+class ValidateRecords(beam.PTransform):
+    """Records -> main output (valid against ``schema_name``) and ``invalid`` dead letters."""
+
+    def __init__(self, schema_name: str):
+        super().__init__()
+        self._schema_name = schema_name
+
+    def expand(self, records):
+        return records | beam.ParDo(_ValidateFn(self._schema_name)).with_outputs(
+            INVALID, main="valid"
+        )
+
+
+def output_prefix(output: str, kind: str) -> str:
+    return os.path.join(output, kind)
+
+
+def prepare_output_dir(output: str) -> None:
+    """Create the output folder and check it is writable, so a run fails at start, not at
+    the end; remove this pipeline's Avro files of an earlier run, so readers never mix runs."""
+    os.makedirs(output, exist_ok=True)
+    probe = os.path.join(output, ".write-check")
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"ok")
+        os.remove(probe)
+    except OSError as e:
+        raise ConfigurationError(f"output folder {output!r} is not writable: {e}") from e
+    stale = [p for kind in OUTPUT_KINDS for p in glob.glob(output_prefix(output, kind) + "-*.avro")]
+    for path in stale:
+        os.remove(path)
+    if stale:
+        log.info("removed %d Avro files of an earlier run from %s", len(stale), output)
+
+
+class WriteAvroFiles(beam.PTransform):
+    """Write records of schema ``schema_name`` to ``<output>/<kind>-*.avro``."""
+
+    def __init__(self, output: str, kind: str):
+        super().__init__()
+        self._prefix = output_prefix(output, kind)
+        self._schema = schema(OUTPUT_KINDS[kind])
+
+    def expand(self, records):
+        return records | WriteToAvro(
+            self._prefix, schema=self._schema, file_name_suffix=".avro", codec="deflate"
+        )

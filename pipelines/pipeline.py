@@ -1,0 +1,118 @@
+"""The pipeline graph: sources -> clean -> dedupe -> extract -> sinks, with dead letters."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+
+from pipelines import counting
+from pipelines.clean import CleanArticles
+from pipelines.dedupe import DedupeArticles
+from pipelines.extract import ExtractEvents
+from pipelines.io.avro import OUTPUT_KINDS, ValidateRecords, WriteAvroFiles
+from pipelines.io.files import ReadArticleFiles, file_patterns
+from pipelines.options import NewsPipelineOptions
+from pipelines.records import is_valid
+
+DEFAULT_INPUT = "seeds/"
+
+
+class Outputs(beam.PTransform):
+    """Validate every record against its schema and write it to the configured sinks.
+
+    Records that fail validation become dead letters (stage ``sink``).
+    """
+
+    def __init__(self, options: NewsPipelineOptions):
+        super().__init__()
+        self._options = options
+
+    def expand(self, outputs: dict[str, beam.PCollection]):
+        valid, invalid = {}, []
+        for kind in ("events", "articles", "duplicates"):
+            checked = outputs[kind] | f"Validate {kind}" >> ValidateRecords(OUTPUT_KINDS[kind])
+            valid[kind] = checked.valid
+            invalid.append(checked.invalid | f"Count rejected {kind}" >> counting.Count(
+                counting.SINK_REJECTS))
+        valid["events"] = valid["events"] | counting.Count(counting.EVENTS)
+        valid["dead_letters"] = (
+            (outputs["dead_letters"], *invalid)
+            | "All dead letters" >> beam.Flatten()
+            | "Check dead letters" >> beam.Map(_checked_dead_letter)
+        )
+        for kind, records in valid.items():
+            self._write(kind, records)
+
+    def _write(self, kind: str, records: beam.PCollection) -> None:
+        opts = self._options
+        if opts.output:
+            records | f"Write {kind} files" >> WriteAvroFiles(opts.output, kind)
+        topic = {
+            "events": opts.output_topic,
+            "dead_letters": opts.dead_letter_topic,
+            "duplicates": opts.duplicates_topic,
+        }.get(kind)
+        if topic:
+            from pipelines.io.kafka import WriteToKafka
+
+            records | f"Write {kind} to Kafka" >> WriteToKafka(
+                opts.kafka_bootstrap_servers,
+                topic,
+                OUTPUT_KINDS[kind],
+                key_field="event_id" if kind == "events" else "article_id",
+                schema_registry_url=opts.schema_registry_url,
+            )
+
+
+def _checked_dead_letter(record: dict) -> dict:
+    """A dead letter that does not fit its own schema is a bug: fail loudly."""
+    if not is_valid("dead_letter", record):
+        raise ValueError(f"dead letter does not validate against its schema: {record!r:.500}")
+    return record
+
+
+def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
+    """Articles and read-stage dead letters from every configured source."""
+    articles, dead_letters = [], []
+    if opts.input or not opts.input_topic:
+        files = p | "Read files" >> ReadArticleFiles(file_patterns(opts.input or [DEFAULT_INPUT]))
+        articles.append(files.articles)
+        dead_letters.append(files.dead_letters)
+    if opts.input_topic:
+        from pipelines.io.kafka import ReadArticlesFromKafka
+
+        kafka = p | "Read Kafka" >> ReadArticlesFromKafka(
+            opts.kafka_bootstrap_servers,
+            opts.input_topic,
+            opts.consumer_group,
+            opts.start_offset,
+            opts.kafka_bounded,
+        )
+        articles.append(kafka.articles)
+        dead_letters.append(kafka.dead_letters)
+    read_dead = tuple(dead_letters) | "Read dead letters" >> beam.Flatten()
+    read_all = (*articles, read_dead) | "Inputs" >> beam.Flatten()
+    read_all | counting.Count(counting.READ)
+    return tuple(articles) | "Articles" >> beam.Flatten(), read_dead
+
+
+def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
+    """Build the whole graph on ``p`` from ``options``."""
+    opts = options.view_as(NewsPipelineOptions)
+    articles, read_dead = read_articles(p, opts)
+    cleaned = articles | "Clean" >> CleanArticles(opts.min_words)
+    unique = cleaned.articles | counting.Count(counting.CLEANED)
+    deduped = unique | "Dedupe" >> DedupeArticles(opts.dedupe_threshold)
+    extracted = deduped.unique | "Extract" >> ExtractEvents(
+        opts.spacy_model, opts.lexicon, opts.inference_batch_size
+    )
+    dead_letters = (
+        read_dead,
+        cleaned.dead_letters,
+        extracted.dead_letters,
+    ) | "Dead letters" >> beam.Flatten()
+    {
+        "events": extracted.events,
+        "articles": extracted.articles | counting.Count(counting.KEPT),
+        "duplicates": deduped.duplicates | counting.Count(counting.DUPLICATES),
+        "dead_letters": dead_letters | counting.Count(counting.DEAD_LETTERS),
+    } | "Outputs" >> Outputs(opts)

@@ -1,0 +1,98 @@
+"""Run the news-event pipeline: ``python -m pipelines.run --runner=DirectRunner [options]``.
+
+With no option it reads the sample articles in seeds/ and writes Avro files to out/.
+``--help`` lists every option of the pipeline; Beam's own options (runner, workers,
+streaming, Flink) are accepted too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines import counting
+from pipelines.io.avro import prepare_output_dir
+from pipelines.options import ConfigurationError, NewsPipelineOptions
+from pipelines.pipeline import build
+
+log = logging.getLogger("pipelines.run")
+
+
+def _help_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Beam options used most: --runner=DirectRunner|FlinkRunner, --streaming, "
+        "--direct_num_workers=N, --direct_running_mode=multi_processing, --flink_master=HOST:PORT.",
+    )
+    NewsPipelineOptions._add_argparse_args(parser)
+    return parser
+
+
+def print_summary(totals: dict[str, int], out=sys.stdout) -> None:
+    width = max(map(len, totals))
+    print("Run summary:", file=out)
+    for name, value in totals.items():
+        print(f"  {name.replace('_', ' '):<{width}}  {value:>8,}", file=out)
+    kept, dup, dead = (
+        totals[counting.KEPT],
+        totals[counting.DUPLICATES],
+        totals[counting.DEAD_LETTERS],
+    )
+    verdict = "balanced" if counting.balanced(totals) else "NOT BALANCED"
+    print(
+        f"  read {totals[counting.READ]:,} = kept {kept:,} + duplicates {dup:,} "
+        f"+ dead letters {dead:,}: {verdict}",
+        file=out,
+    )
+
+
+def run(argv: list[str] | None = None) -> dict[str, int] | None:
+    """Build and run the pipeline; returns the run summary (None for a streaming job)."""
+    options = PipelineOptions(argv)
+    opts = options.view_as(NewsPipelineOptions)
+    streaming = options.view_as(StandardOptions).streaming
+    if (opts.input_topic or opts.output_topic) and not opts.kafka_bootstrap_servers:
+        raise ConfigurationError("--input_topic/--output_topic need --kafka_bootstrap_servers")
+    if opts.output and "://" not in opts.output:
+        prepare_output_dir(opts.output)
+    pipeline = beam.Pipeline(options=options)
+    build(pipeline, options)
+    log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
+    result = pipeline.run()
+    result.wait_until_finish()
+    if streaming:
+        return None
+    totals = counting.summary(result)
+    if opts.output:
+        log.info("Avro files written under %s", opts.output)
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "-h" in argv or "--help" in argv:
+        _help_parser().print_help()
+        return 0
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        totals = run(argv)
+    except ConfigurationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if totals is not None:
+        print_summary(totals)
+        if not counting.balanced(totals):
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
