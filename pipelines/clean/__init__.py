@@ -1,0 +1,20 @@
+"""Clean stage: Unicode and whitespace normalisation, HTML to main text, boilerplate removal."""
+
+from pipelines.clean.boilerplate import classify, remove_boilerplate
+from pipelines.clean.html import html_to_text
+from pipelines.clean.normalize import normalize_text
+from pipelines.clean.text import clean_html, clean_text
+from pipelines.clean.transform import ARTICLES, DEAD_LETTERS, CleanArticles, clean_article
+
+__all__ = [
+    "ARTICLES",
+    "DEAD_LETTERS",
+    "CleanArticles",
+    "classify",
+    "clean_article",
+    "clean_html",
+    "clean_text",
+    "html_to_text",
+    "normalize_text",
+    "remove_boilerplate",
+]

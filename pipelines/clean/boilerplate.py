@@ -1,0 +1,198 @@
+"""Boilerplate removal for plain text, in the manner of jusText.
+
+The text is cut into blocks (paragraphs; a hard-wrapped paragraph is joined back first). Each
+block is described by its length, stopword density, link density, how much of it is web-page
+vocabulary, whether it addresses the reader and whether it ends like a sentence, and by
+repetition: against the title and against the other blocks of the same article. Blocks with a
+clear boilerplate cue are dropped anywhere; the story is the run from the first to the last
+good block (long, stopword-rich prose), and outside that run only sentence-like blocks stay.
+A caption glued to the start of a paragraph is cut off when the same caption also stands
+alone in the article (or is part of the title).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pipelines.clean.lexicon import READER_ADDRESS, STOPWORDS, STRONG_UI, WEAK_UI
+
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|©")
+_LINK = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|(?<!\w)[@#]\w+|\S+\.(?:com|org|net)\b")
+_SEPARATOR = re.compile(r"(?<!\w)[|•»›·>](?!\w)")
+_SENTENCE_END = re.compile(r"[.!?:;…][\"”’'\)\]]*$")
+_KEY_JUNK = re.compile(r"[\W_]+")
+
+# jusText's thresholds, as fractions of a block's words and characters.
+STOPWORDS_GOOD = 0.30
+LENGTH_GOOD = 150
+# Web-page vocabulary share above which a non-sentence or reader-addressing block is boilerplate,
+# and the share above which any block is.
+UI_SHARE = 0.10
+UI_SHARE_ALWAYS = 0.30
+LINK_SHARE = 0.20
+# A standalone line of at most this many words that is no sentence may be a caption.
+CAPTION_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of the text and the cues the classifier reads from it."""
+
+    text: str
+    words: tuple[str, ...]
+    stop_share: float
+    ui_share: float
+    link_share: float
+    reader: bool
+    sentence: bool
+
+    @property
+    def good(self) -> bool:
+        """Long, stopword-rich prose: the kind of block a story is made of."""
+        long_enough = len(self.text) >= LENGTH_GOOD or (self.sentence and len(self.words) >= 8)
+        return long_enough and self.stop_share >= STOPWORDS_GOOD
+
+    @property
+    def near_good(self) -> bool:
+        """A sentence of a few words, kept even outside the story's core."""
+        return self.sentence and len(self.words) >= 4 and self.stop_share >= 0.2
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What happened to one block: kept or not, and why."""
+
+    text: str
+    keep: bool
+    reason: str
+
+
+def key(text: str) -> str:
+    """A block's identity for repetition: lower case, words only."""
+    return _KEY_JUNK.sub(" ", text.lower()).strip()
+
+
+def describe(text: str) -> Block:
+    """The cues of one block of text."""
+    words = tuple(w.lower() for w in _WORD.findall(text))
+    n = max(len(words), 1)
+    ui = sum(w in STRONG_UI for w in words) + 0.5 * sum(w in WEAK_UI for w in words)
+    links = len(_LINK.findall(text)) + len(_SEPARATOR.findall(text))
+    return Block(
+        text=text,
+        words=words,
+        stop_share=sum(w in STOPWORDS for w in words) / n,
+        ui_share=ui / n,
+        link_share=links / n,
+        reader=any(w in READER_ADDRESS for w in words),
+        sentence=bool(_SENTENCE_END.search(text)),
+    )
+
+
+def split_blocks(text: str) -> list[str]:
+    """Paragraphs of normalised text: one per line, with hard-wrapped lines joined back.
+
+    A line is a continuation of the one before when that one ends mid-sentence and the line
+    starts in lower case, inside the same blank-line-separated chunk.
+    """
+    blocks: list[str] = []
+    for chunk in text.split("\n\n"):
+        lines = [line for line in chunk.split("\n") if line]
+        for i, line in enumerate(lines):
+            continues = i > 0 and line[0].islower() and not _SENTENCE_END.search(lines[i - 1])
+            if continues:
+                blocks[-1] = f"{blocks[-1]} {line}"
+            else:
+                blocks.append(line)
+    return blocks
+
+
+def _is_title_repeat(block_key: str, title_key: str) -> bool:
+    """The block is the title, once or several times over."""
+    if not title_key or not block_key:
+        return False
+    copies, rest = divmod(len(block_key) + 1, len(title_key) + 1)
+    return rest == 0 and block_key == " ".join([title_key] * copies)
+
+
+def _captions(blocks: list[Block], title_key: str) -> set[str]:
+    """Keys of short standalone non-sentences that repeat in the article or sit in the title."""
+    counts = Counter(key(b.text) for b in blocks)
+    return {
+        key(b.text)
+        for b in blocks
+        if not b.sentence
+        and 0 < len(b.words) <= CAPTION_WORDS
+        and (counts[key(b.text)] > 1 or (title_key and f" {key(b.text)} " in f" {title_key} "))
+    }
+
+
+def _strip_glued_prefix(text: str, prefixes: list[str], title: str | None) -> str:
+    """Cut a caption or the title off the start of a paragraph it was glued to.
+
+    A caption counts as glued when what follows it starts a new sentence with a capitalised
+    function word ("Both leaders paid ..."); after the title, any capitalised start counts.
+    """
+    words = text.split(" ")
+    for prefix in prefixes:
+        size = len(prefix.split(" "))
+        if len(words) <= size + 3 or key(" ".join(words[:size])) != prefix:
+            continue
+        rest = " ".join(words[size:])
+        first = _WORD.match(rest)
+        is_title = title is not None and prefix == key(title)
+        if first and rest[0].isupper() and (is_title or first.group().lower() in STOPWORDS):
+            return rest
+    return text
+
+
+def _cue(block: Block) -> str | None:
+    """The boilerplate cue a block carries on its own, if any."""
+    if not block.words:
+        return "no words"
+    if block.link_share >= LINK_SHARE:
+        return "links"
+    if block.ui_share >= UI_SHARE_ALWAYS:
+        return "page furniture"
+    if block.ui_share >= UI_SHARE and (block.reader or not block.sentence):
+        return "page furniture"
+    return None
+
+
+def classify(text: str, title: str | None = None) -> list[Verdict]:
+    """Decide, block by block, what of normalised ``text`` is story and what is boilerplate."""
+    title_key = key(title) if title else ""
+    raw = [describe(t) for t in split_blocks(text)]
+    captions = _captions(raw, title_key)
+    prefixes = sorted(captions | ({title_key} if title_key else set()), key=len, reverse=True)
+    blocks = [describe(_strip_glued_prefix(b.text, prefixes, title)) for b in raw]
+
+    reasons: list[str | None] = []
+    seen: set[str] = set()
+    for raw_block, block in zip(raw, blocks, strict=True):
+        block_key = key(raw_block.text)
+        if _is_title_repeat(block_key, title_key):
+            reasons.append("title")
+        elif block_key in captions:
+            reasons.append("caption")
+        elif key(block.text) in seen:
+            reasons.append("repeated")
+        else:
+            reasons.append(_cue(block))
+        seen.add(key(block.text))
+
+    good = [i for i, (b, r) in enumerate(zip(blocks, reasons, strict=True)) if r is None and b.good]
+    first, last = (good[0], good[-1]) if good else (len(blocks), -1)
+    verdicts = []
+    for i, (block, reason) in enumerate(zip(blocks, reasons, strict=True)):
+        if reason is None and not (first <= i <= last or block.near_good):
+            reason = "outside the story"
+        verdicts.append(Verdict(block.text, reason is None, reason or "story"))
+    return verdicts
+
+
+def remove_boilerplate(text: str, title: str | None = None) -> str:
+    """The story paragraphs of normalised ``text``, separated by blank lines."""
+    return "\n\n".join(v.text for v in classify(text, title) if v.keep)

@@ -1,0 +1,91 @@
+"""The clean stage as a Beam transform: articles in, cleaned articles and dead letters out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from pipelines.clean.text import clean_html, clean_text, word_count
+from pipelines.records import Record, article_payload, make_dead_letter
+
+ARTICLES = "articles"
+DEAD_LETTERS = "dead_letters"
+
+
+class CleanError(ValueError):
+    """An article that cannot be cleaned into a story; ``error_type`` names the reason."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def clean_article(article: Record, min_words: int) -> Record:
+    """The article with ``text`` = cleaned story text and ``html`` = None.
+
+    Raises CleanError when there is no story text, or fewer than ``min_words`` words of it.
+    """
+    title = article.get("title")
+    if article.get("html"):
+        title, text = clean_html(article["html"], title)
+        if not text:
+            raise CleanError("no_main_text", "no main text found in the HTML page")
+    elif article.get("text"):
+        text = clean_text(article["text"], title)
+    else:
+        raise CleanError("no_text", "article has neither text nor html")
+    words = word_count(text)
+    if words < min_words:
+        raise CleanError(
+            "too_short", f"{words} words left after cleaning, fewer than the minimum {min_words}"
+        )
+    return {**article, "title": title, "text": text, "html": None}
+
+
+class CleanArticleFn(beam.DoFn):
+    """Cleans one article; failures go to the ``dead_letters`` output with their reason."""
+
+    def __init__(self, min_words: int) -> None:
+        self.min_words = min_words
+        self.cleaned = Metrics.counter("clean", "articles_cleaned")
+        self.rejected = Metrics.counter("clean", "dead_letters")
+
+    def process(self, article: Record) -> Iterator[Record | TaggedOutput]:
+        try:
+            cleaned = clean_article(article, self.min_words)
+        except CleanError as e:
+            error_type, message = e.error_type, str(e)
+        except Exception as e:  # any failure on one article becomes its dead letter
+            error_type, message = "clean_failed", f"{type(e).__name__}: {e}"
+        else:
+            self.cleaned.inc()
+            yield cleaned
+            return
+        self.rejected.inc()
+        yield TaggedOutput(
+            DEAD_LETTERS,
+            make_dead_letter(
+                stage="clean",
+                error_type=error_type,
+                message=message,
+                origin=article.get("origin") or "unknown",
+                payload=article_payload(article),
+                article_id=article.get("article_id"),
+            ),
+        )
+
+
+class CleanArticles(beam.PTransform):
+    """Articles -> (``articles``: cleaned, ``dead_letters``): each input ends in exactly one."""
+
+    def __init__(self, min_words: int = 25) -> None:
+        super().__init__()
+        self.min_words = min_words
+
+    def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return articles | "Clean" >> beam.ParDo(CleanArticleFn(self.min_words)).with_outputs(
+            DEAD_LETTERS, main=ARTICLES
+        )
