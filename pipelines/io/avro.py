@@ -67,9 +67,9 @@ def output_prefix(output: str, kind: str) -> str:
 def prepare_output_dir(output: str) -> None:
     """Create the output folder and check it is writable, so a run fails at start, not at
     the end; remove this pipeline's Avro files of an earlier run, so readers never mix runs."""
-    os.makedirs(output, exist_ok=True)
     probe = os.path.join(output, ".write-check")
     try:
+        os.makedirs(output, exist_ok=True)
         with open(probe, "wb") as f:
             f.write(b"ok")
         os.remove(probe)
