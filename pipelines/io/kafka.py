@@ -1,0 +1,393 @@
+"""Kafka source and sink on kafka-python, so they run on every Beam runner without Docker.
+
+Source: one splittable DoFn element per topic partition, the partition's offsets being the
+restriction. Bounded mode reads up to the end offsets seen at start; unbounded mode polls for a
+few seconds, then returns a ``ProcessContinuation`` so the runner checkpoints and resumes it
+(portable runners do not split an SDF on their own).
+
+Offsets are committed to the consumer group when the runner finalizes the bundle that read
+them, i.e. once the runner has durably taken over the records emitted by the read step (on
+Flink: after the checkpoint holding them completes). This is the commit point of Beam's Java
+KafkaIO (``commitOffsetsInFinalize``). A runner without bundle finalization (the Python
+DirectRunner in streaming mode) gets the commit at the end of each ``process`` call instead,
+after every emitted record has gone through the fused downstream steps. Either way delivery
+is at-least-once: a restarted job re-reads what was not committed, and event ids are
+deterministic, so downstream can de-duplicate.
+
+Sink: Avro records (Confluent wire format with a schema registry, else single-object
+encoding) with an idempotent, acks=all producer flushed before each bundle completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.transforms.core import WatermarkEstimatorProvider
+from apache_beam.utils.timestamp import Duration, Timestamp
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from pipelines import records
+from pipelines.io.avro_wire import SchemaRegistry
+from pipelines.io.kafka_codec import BadMessage, decode_article_value, encode_record
+
+log = logging.getLogger(__name__)
+
+ARTICLES = "articles"
+DEAD_LETTERS = "dead_letters"
+START_OFFSETS = ("earliest", "latest", "committed")
+# The stop offset of an unbounded partition restriction.
+UNBOUNDED_STOP = sys.maxsize
+# Unbounded mode: how long one process() call polls before handing back to the runner.
+POLL_BUDGET_SECONDS = 5.0
+POLL_TIMEOUT_MS = 500
+MAX_POLL_RECORDS = 500
+
+
+class PartitionSpec(NamedTuple):
+    """One partition to read, from ``start`` up to (excluding) ``stop``."""
+
+    topic: str
+    partition: int
+    start: int
+    stop: int
+
+
+def origin(topic: str, partition: int, offset: int) -> str:
+    """The origin string of a Kafka record: ``kafka:<topic>/<partition>@<offset>``."""
+    return f"kafka:{topic}/{partition}@{offset}"
+
+
+def read_message(
+    topic: str,
+    partition: int,
+    offset: int,
+    value: bytes | None,
+    registry: SchemaRegistry | None = None,
+) -> tuple[str, records.Record]:
+    """One Kafka message as ``(ARTICLES, article)`` or ``(DEAD_LETTERS, dead_letter)``."""
+    where = origin(topic, partition, offset)
+    try:
+        return ARTICLES, records.make_article(decode_article_value(value, registry), where)
+    except BadMessage as e:
+        return DEAD_LETTERS, records.make_dead_letter("read", e.error_type, str(e), where, value)
+    except ValueError as e:
+        return DEAD_LETTERS, records.make_dead_letter(
+            "read", "invalid_article", str(e), where, value
+        )
+
+
+def _consumer(bootstrap_servers: str, group: str | None) -> KafkaConsumer:
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id="news-event-pipeline",
+    )
+
+
+class _ListPartitions(beam.DoFn):
+    """Impulse -> one PartitionSpec per partition of the topic, offsets resolved now."""
+
+    def __init__(
+        self, bootstrap_servers: str, topic: str, group: str, start_offset: str, bounded: bool
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._topic = topic
+        self._group = group
+        self._start_offset = start_offset
+        self._bounded = bounded
+
+    def process(self, _impulse: Any) -> Iterator[PartitionSpec]:
+        consumer = _consumer(self._servers, self._group)
+        try:
+            partitions = consumer.partitions_for_topic(self._topic)
+            if not partitions:
+                raise ValueError(f"Kafka topic {self._topic!r} does not exist on {self._servers}")
+            tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+            earliest = consumer.beginning_offsets(tps)
+            latest = consumer.end_offsets(tps)
+            for tp in tps:
+                start = self._start(consumer, tp, earliest[tp], latest[tp])
+                stop = latest[tp] if self._bounded else UNBOUNDED_STOP
+                log.info("reading %s/%d from offset %d to %s", tp.topic, tp.partition, start, stop)
+                yield PartitionSpec(tp.topic, tp.partition, start, max(start, stop))
+        finally:
+            consumer.close()
+
+    def _start(self, consumer: KafkaConsumer, tp: TopicPartition, earliest: int, latest: int):
+        if self._start_offset == "earliest":
+            return earliest
+        if self._start_offset == "latest":
+            return latest
+        committed = consumer.committed(tp)
+        # A committed offset below the log start (retention) falls back to the earliest.
+        return earliest if committed is None else max(committed, earliest)
+
+
+class _InOrderOffsetTracker(OffsetRestrictionTracker):
+    """Allows only checkpoints (splits at the current position), never splits ahead of it.
+
+    Two restrictions of one partition read at the same time would commit the group's offset
+    out of order; with checkpoints only, a partition's offsets are read and committed in order.
+    """
+
+    def try_split(self, fraction_of_remainder: float):
+        if fraction_of_remainder > 0:
+            return None
+        return super().try_split(fraction_of_remainder)
+
+
+class _PartitionRestrictions(beam.transforms.core.RestrictionProvider):
+    def initial_restriction(self, element: PartitionSpec) -> OffsetRange:
+        return OffsetRange(element.start, element.stop)
+
+    def create_tracker(self, restriction: OffsetRange) -> _InOrderOffsetTracker:
+        return _InOrderOffsetTracker(restriction)
+
+    def restriction_size(self, element: PartitionSpec, restriction: OffsetRange) -> int:
+        return restriction.size()
+
+
+class _WatermarkProvider(WatermarkEstimatorProvider):
+    def initial_estimator_state(self, element: PartitionSpec, restriction: OffsetRange):
+        return None
+
+    def create_watermark_estimator(self, state: Timestamp | None) -> ManualWatermarkEstimator:
+        return ManualWatermarkEstimator(state)
+
+
+_RESTRICTIONS = beam.DoFn.RestrictionParam(_PartitionRestrictions())
+_WATERMARK = beam.DoFn.WatermarkEstimatorParam(_WatermarkProvider())
+
+
+class _ReadPartition(beam.DoFn):
+    """Reads one partition's restriction; emits tagged articles and dead letters."""
+
+    def __init__(
+        self, bootstrap_servers: str, group: str, bounded: bool, schema_registry_url: str | None
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._group = group
+        self._bounded = bounded
+        self._registry_url = schema_registry_url
+
+    def setup(self) -> None:
+        self._reader = _consumer(self._servers, None)
+        self._committer = _consumer(self._servers, self._group)
+        self._commit_lock = threading.Lock()
+        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+
+    def teardown(self) -> None:
+        self._reader.close()
+        self._committer.close()
+
+    @beam.DoFn.unbounded_per_element()
+    def process(
+        self,
+        element: PartitionSpec,
+        # Beam passes the tracker and the watermark estimator by keyword, the finalizer by
+        # position: the finalizer must come first.
+        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
+        tracker=_RESTRICTIONS,
+        watermark=_WATERMARK,
+    ):
+        tp = TopicPartition(element.topic, element.partition)
+        self._reader.assign([tp])
+        self._reader.seek(tp, tracker.current_restriction().start)
+        deadline = time.monotonic() + POLL_BUDGET_SECONDS
+        next_offset = None  # one past the last offset claimed in this call
+        done = False
+        while not done:
+            batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
+            messages = batch.get(tp, [])
+            for msg in messages:
+                if not tracker.try_claim(msg.offset):
+                    done = True
+                    break
+                next_offset = msg.offset + 1
+                tag, record = read_message(
+                    tp.topic, tp.partition, msg.offset, msg.value, self._registry
+                )
+                ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
+                self._advance_watermark(watermark, ts)
+                yield beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
+            if done:
+                break
+            stop = tracker.current_restriction().stop
+            if not messages and self._reader.position(tp) >= stop:
+                # End of a bounded range (possibly after offsets with no record, such as
+                # transaction markers): claiming the stop offset marks the restriction done.
+                tracker.try_claim(stop)
+                done = True
+            elif not messages and not self._bounded:
+                # Caught up: an idle partition must not hold back the watermark.
+                self._advance_watermark(watermark, Timestamp.now())
+            if not self._bounded and (not messages or time.monotonic() > deadline):
+                break
+        if next_offset is not None:
+            self._schedule_commit(bundle_finalizer, tp, next_offset)
+        if not done:
+            # Self-checkpoint: the runner resumes the rest of the partition later (at once
+            # when records were flowing, after a second when the partition was idle).
+            tracker.defer_remainder(Duration(seconds=0 if next_offset is not None else 1))
+
+    @staticmethod
+    def _advance_watermark(watermark: ManualWatermarkEstimator, ts: Timestamp) -> None:
+        current = watermark.current_watermark()
+        if current is None or ts > current:
+            watermark.set_watermark(ts)
+
+    def _schedule_commit(self, bundle_finalizer, tp: TopicPartition, offset: int) -> None:
+        if bundle_finalizer is None:
+            self._commit(tp, offset)
+        else:
+            bundle_finalizer.register(lambda: self._commit(tp, offset))
+
+    def _commit(self, tp: TopicPartition, offset: int) -> None:
+        with self._commit_lock:
+            self._committer.commit({tp: OffsetAndMetadata(offset, "", -1)})
+        log.debug("committed %s/%d at %d", tp.topic, tp.partition, offset)
+
+
+class ReadArticlesFromKafka(beam.PTransform):
+    """Articles from a Kafka topic; returns outputs tagged ``articles`` and ``dead_letters``.
+
+    ``start_offset``: earliest, latest, or committed (the group's offset, else earliest).
+    ``bounded``: stop at the end offsets seen at start instead of reading forever.
+    ``schema_registry_url``: resolve Confluent-framed Avro articles through this registry
+    (without one, they are read with ``schemas/article.avsc`` as the writer schema).
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        consumer_group: str,
+        start_offset: str = "committed",
+        bounded: bool = False,
+        schema_registry_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        if start_offset not in START_OFFSETS:
+            raise ValueError(f"start_offset must be one of {START_OFFSETS}, not {start_offset!r}")
+        self._servers = bootstrap_servers
+        self._topic = topic
+        self._group = consumer_group
+        self._start_offset = start_offset
+        self._bounded = bounded
+        self._registry_url = schema_registry_url
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
+        return (
+            pbegin
+            | "Impulse" >> beam.Impulse()
+            | "ListPartitions"
+            >> beam.ParDo(
+                _ListPartitions(
+                    self._servers, self._topic, self._group, self._start_offset, self._bounded
+                )
+            )
+            | "SpreadPartitions" >> beam.Reshuffle()
+            | "ReadPartitions"
+            >> beam.ParDo(
+                _ReadPartition(self._servers, self._group, self._bounded, self._registry_url)
+            ).with_outputs(ARTICLES, DEAD_LETTERS)
+        )
+
+
+class _WriteRecords(beam.DoFn):
+    """Validates and sends records; flushes and checks every send before the bundle ends."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        schema_name: str,
+        key_field: str | None,
+        schema_registry_url: str | None,
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._topic = topic
+        self._schema_name = schema_name
+        self._key_field = key_field
+        self._registry_url = schema_registry_url
+
+    def setup(self) -> None:
+        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        self._producer = KafkaProducer(
+            bootstrap_servers=self._servers,
+            acks="all",
+            retries=2**31 - 1,
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=5,
+            delivery_timeout_ms=120_000,
+            linger_ms=5,
+            client_id="news-event-pipeline",
+        )
+
+    def start_bundle(self) -> None:
+        self._pending: list = []
+
+    def process(self, record: records.Record) -> Iterator[records.Record]:
+        if not records.is_valid(self._schema_name, record):
+            yield records.make_dead_letter(
+                "sink",
+                "invalid_record",
+                f"record does not match the {self._schema_name} schema; not written to "
+                f"{self._topic}",
+                f"kafka:{self._topic}",
+                records.article_payload(record),
+                article_id=record.get("article_id") if isinstance(record, dict) else None,
+            )
+            return
+        value = encode_record(record, self._schema_name, self._registry, self._topic)
+        key = str(record[self._key_field]).encode("utf-8") if self._key_field else None
+        self._pending.append(self._producer.send(self._topic, key=key, value=value))
+
+    def finish_bundle(self) -> None:
+        self._producer.flush()
+        failures = [f.exception for f in self._pending if f.failed()]
+        self._pending = []
+        if failures:
+            # Fail the bundle: the runner retries it, so nothing is lost (at-least-once).
+            raise RuntimeError(
+                f"{len(failures)} record(s) not written to {self._topic}: {failures[0]}"
+            )
+
+    def teardown(self) -> None:
+        self._producer.close(timeout=30)
+
+
+class WriteToKafka(beam.PTransform):
+    """Writes records of ``records.schema(schema_name)`` to a topic as Avro values.
+
+    Key: ``record[key_field]`` (UTF-8), or none. Returns the dead letters (stage ``sink``) of
+    the records that do not match the schema, which are not written.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        schema_name: str,
+        key_field: str | None = None,
+        schema_registry_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        records.schema(schema_name)  # fail at construction for an unknown schema name
+        self._fn = _WriteRecords(
+            bootstrap_servers, topic, schema_name, key_field, schema_registry_url
+        )
+
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
+        return pcoll | "Write" >> beam.ParDo(self._fn)
