@@ -1,0 +1,176 @@
+"""The reference downstream consumer: decode Avro records from a topic and print them.
+
+    python -m pipelines.consume --topic events --max-messages 10
+    python -m pipelines.consume --topic dead-letters --schema dead_letter --json --idle-timeout 5
+
+Reads every partition from the beginning (no consumer group, nothing committed) and decodes
+each value with the schema (Avro single-object encoding, or the Confluent wire format through
+``--schema-registry-url``). Stops after ``--max-messages`` or when no message arrived for
+``--idle-timeout`` seconds. Exit status 1 when a message could not be decoded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from pipelines.io.avro_wire import SchemaRegistry
+from pipelines.io.kafka_codec import BadMessage, decode_record
+from pipelines.records import SCHEMA_FILES
+
+DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+class Message(NamedTuple):
+    """One consumed message: the record, or the reason it could not be decoded."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    record: dict[str, Any] | None
+    error: str | None
+
+
+def consume(
+    bootstrap_servers: str,
+    topic: str,
+    schema_name: str = "event",
+    schema_registry_url: str | None = None,
+    max_messages: int | None = None,
+    idle_timeout: float = 10.0,
+) -> Iterator[Message]:
+    """Decoded messages of every partition of ``topic``, from the beginning."""
+    registry = SchemaRegistry(schema_registry_url) if schema_registry_url else None
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    try:
+        partitions = _partitions(consumer, topic, idle_timeout)
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        count, last_seen = 0, time.monotonic()
+        while max_messages is None or count < max_messages:
+            batch = consumer.poll(timeout_ms=200)
+            if not batch and time.monotonic() - last_seen > idle_timeout:
+                return
+            for msgs in batch.values():
+                for msg in msgs:
+                    last_seen = time.monotonic()
+                    yield _decode(msg, schema_name, registry)
+                    count += 1
+                    if max_messages is not None and count >= max_messages:
+                        return
+    finally:
+        consumer.close()
+
+
+def _partitions(consumer: KafkaConsumer, topic: str, wait: float) -> list[TopicPartition]:
+    deadline = time.monotonic() + wait
+    while True:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return [TopicPartition(topic, p) for p in sorted(partitions)]
+        if time.monotonic() > deadline:
+            raise KafkaError(f"topic {topic!r} does not exist")
+        time.sleep(0.2)
+
+
+def _decode(msg: Any, schema_name: str, registry: SchemaRegistry | None) -> Message:
+    try:
+        record, error = decode_record(msg.value or b"", schema_name, registry), None
+    except BadMessage as e:
+        record, error = None, f"{e.error_type}: {e}"
+    return Message(msg.partition, msg.offset, msg.key, record, error)
+
+
+def to_json(value: Any) -> Any:
+    """JSON-friendly form of decoded Avro values (timestamps and dates as ISO text)."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "base64:" + base64.b64encode(value).decode("ascii")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def summary(record: dict[str, Any], schema_name: str) -> str:
+    """One readable line: events as type, actors, trigger and sentence; others as JSON."""
+    if schema_name != "event":
+        return json.dumps(record, default=to_json, ensure_ascii=False)
+    actors = ", ".join(p["canonical"] for p in record["actor"]) or "-"
+    recipients = ", ".join(p["canonical"] for p in record["recipient"]) or "-"
+    date = record["event_date"].isoformat() if record["event_date"] else "?"
+    return (
+        f"{record['event_id']} {record['event_type']} (quad {record['quad_class']}) "
+        f"{actors} -> {recipients} [{record['trigger']['text']}] {date} "
+        f"{record['modality']}{' negated' if record['negated'] else ''}: "
+        f"{record['sentence'][:120]}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.consume", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--topic", required=True)
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=DEFAULT_BOOTSTRAP,
+        help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
+    )
+    parser.add_argument(
+        "--schema", default="event", choices=sorted(SCHEMA_FILES), help="Default: event."
+    )
+    parser.add_argument("--schema-registry-url", default=None)
+    parser.add_argument("--max-messages", type=int, default=None, help="Stop after N messages.")
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=10.0,
+        help="Stop when no message arrived for this many seconds. Default: 10.",
+    )
+    parser.add_argument("--json", action="store_true", help="One JSON object a line.")
+    args = parser.parse_args(argv)
+    decoded = failed = 0
+    try:
+        for m in consume(
+            args.bootstrap_servers,
+            args.topic,
+            args.schema,
+            args.schema_registry_url,
+            args.max_messages,
+            args.idle_timeout,
+        ):
+            if m.error is not None:
+                failed += 1
+                print(
+                    f"{args.topic}/{m.partition}@{m.offset}: cannot decode: {m.error}",
+                    file=sys.stderr,
+                )
+            elif args.json:
+                decoded += 1
+                print(json.dumps(m.record, default=to_json, ensure_ascii=False))
+            else:
+                decoded += 1
+                print(f"{m.partition}@{m.offset} {summary(m.record, args.schema)}")
+    except KafkaError as e:
+        print(f"error: Kafka at {args.bootstrap_servers}: {e}", file=sys.stderr)
+        return 1
+    print(f"{decoded} message(s) decoded, {failed} not decodable", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
