@@ -4,8 +4,9 @@ The text is cut into blocks (paragraphs; a hard-wrapped paragraph is joined back
 block is described by its length, stopword density, link density, how much of it is web-page
 vocabulary, whether it addresses the reader and whether it ends like a sentence, and by
 repetition: against the title and against the other blocks of the same article. Blocks with a
-clear boilerplate cue are dropped anywhere; the story is the run from the first to the last
-good block (long, stopword-rich prose), and outside that run only sentence-like blocks stay.
+clear boilerplate cue are dropped anywhere; the story is the run from the first good block
+(long, stopword-rich prose) to the last one and on until the next cue, and outside that run
+only sentences and prose-like lines stay.
 A caption glued to the start of a paragraph is cut off when the same caption also stands
 alone in the article (or is part of the title).
 """
@@ -16,13 +17,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipelines.clean.lexicon import READER_ADDRESS, STOPWORDS, STRONG_UI, WEAK_UI
+from pipelines.clean.lexicon import READER_ADDRESS, STRONG_UI, WEAK_UI, stoplist_for
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|©")
 _LINK = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|(?<!\w)[@#]\w+|\S+\.(?:com|org|net)\b")
 _SEPARATOR = re.compile(r"(?<!\w)[|•»›·>](?!\w)")
-_SENTENCE_END = re.compile(r"[.!?:;…][\"”’'\)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?:;…。！？][\"”’'\)\]」]*$")
 _KEY_JUNK = re.compile(r"[\W_]+")
+# A capitalised word after a word or comma: a name, not a sentence start.
+_INNER_CAPITAL = re.compile(r"(?<=[^\s.!?:;\"“”‘’'] )[^\W\d_a-z][\w'’\-]*")
+# "Related: ...", "Read more | ...": a short label, then a separator, then the rest.
+_LABEL = re.compile(r"^(\w+(?: \w+){0,2}) ?[:|»›]\s+\S")
 
 # jusText's thresholds, as fractions of a block's words and characters.
 STOPWORDS_GOOD = 0.30
@@ -32,6 +37,8 @@ LENGTH_GOOD = 150
 UI_SHARE = 0.10
 UI_SHARE_ALWAYS = 0.30
 LINK_SHARE = 0.20
+# A line without final punctuation but with this many words may still be prose.
+PROSE_WORDS = 12
 # A standalone line of at most this many words that is no sentence may be a caption.
 CAPTION_WORDS = 12
 
@@ -51,13 +58,15 @@ class Block:
     @property
     def good(self) -> bool:
         """Long, stopword-rich prose: the kind of block a story is made of."""
-        long_enough = len(self.text) >= LENGTH_GOOD or (self.sentence and len(self.words) >= 8)
+        long_enough = len(self.text) >= LENGTH_GOOD or (self.sentence and len(self.text) >= 50)
         return long_enough and self.stop_share >= STOPWORDS_GOOD
 
     @property
     def near_good(self) -> bool:
-        """A sentence of a few words, kept even outside the story's core."""
-        return self.sentence and len(self.words) >= 4 and self.stop_share >= 0.2
+        """A sentence, or a line of prose as long as one: kept even outside the story's core,
+        unlike the headline-like fragments (bylines, dates, slogans) pages put around it."""
+        prose = len(self.words) >= PROSE_WORDS and self.stop_share >= 0.2
+        return len(self.text) >= 20 and (self.sentence or prose)
 
 
 @dataclass(frozen=True)
@@ -74,8 +83,8 @@ def key(text: str) -> str:
     return _KEY_JUNK.sub(" ", text.lower()).strip()
 
 
-def describe(text: str) -> Block:
-    """The cues of one block of text."""
+def describe(text: str, stoplist: frozenset[str] | None) -> Block:
+    """The cues of one block of text; ``stoplist`` None means the language has none."""
     words = tuple(w.lower() for w in _WORD.findall(text))
     n = max(len(words), 1)
     ui = sum(w in STRONG_UI for w in words) + 0.5 * sum(w in WEAK_UI for w in words)
@@ -83,7 +92,7 @@ def describe(text: str) -> Block:
     return Block(
         text=text,
         words=words,
-        stop_share=sum(w in STOPWORDS for w in words) / n,
+        stop_share=1.0 if stoplist is None else sum(w in stoplist for w in words) / n,
         ui_share=ui / n,
         link_share=links / n,
         reader=any(w in READER_ADDRESS for w in words),
@@ -117,23 +126,46 @@ def _is_title_repeat(block_key: str, title_key: str) -> bool:
     return rest == 0 and block_key == " ".join([title_key] * copies)
 
 
-def _captions(blocks: list[Block], title_key: str) -> set[str]:
-    """Keys of short standalone non-sentences that repeat in the article or sit in the title."""
+def proper_nouns(texts: list[str]) -> Counter:
+    """Capitalised words the text uses inside sentences (not after a full stop): names, and
+    how often they appear so."""
+    return Counter(m.group() for t in texts for m in _INNER_CAPITAL.finditer(t))
+
+
+def _is_names(block: Block, names: Counter, stoplist: frozenset[str]) -> bool:
+    """The block only names people, places or bodies of the story, like a photo caption."""
+    tokens = _WORD.findall(block.text)
+    return any(t in names for t in tokens) and all(
+        t in names or t.lower() in stoplist for t in tokens
+    )
+
+
+def _captions(
+    blocks: list[Block], title_key: str, names: Counter, stoplist: frozenset[str]
+) -> set[str]:
+    """Keys of short standalone non-sentences that repeat in the article, sit in the title or
+    only name the story's people and places."""
     counts = Counter(key(b.text) for b in blocks)
     return {
         key(b.text)
         for b in blocks
         if not b.sentence
         and 0 < len(b.words) <= CAPTION_WORDS
-        and (counts[key(b.text)] > 1 or (title_key and f" {key(b.text)} " in f" {title_key} "))
+        and (
+            counts[key(b.text)] > 1
+            or (title_key and f" {key(b.text)} " in f" {title_key} ")
+            or _is_names(b, names, stoplist)
+        )
     }
 
 
-def _strip_glued_prefix(text: str, prefixes: list[str], title: str | None) -> str:
+def _strip_glued_prefix(text: str, prefixes: list[str], title_key: str, article: str) -> str:
     """Cut a caption or the title off the start of a paragraph it was glued to.
 
-    A caption counts as glued when what follows it starts a new sentence with a capitalised
-    function word ("Both leaders paid ..."); after the title, any capitalised start counts.
+    A caption counts as glued when a capitalised word follows it and the two words at the seam
+    occur together nowhere else in the ``article``: "Trump Both" in "Takaichi and Trump Both
+    leaders paid ...", unlike a name going on ("Donald Trump Jr", with "Trump Jr" used again).
+    After the title, any capitalised start counts.
     """
     words = text.split(" ")
     for prefix in prefixes:
@@ -142,32 +174,51 @@ def _strip_glued_prefix(text: str, prefixes: list[str], title: str | None) -> st
             continue
         rest = " ".join(words[size:])
         first = _WORD.match(rest)
-        is_title = title is not None and prefix == key(title)
-        if first and rest[0].isupper() and (is_title or first.group().lower() in STOPWORDS):
+        seam = f"{words[size - 1]} {first.group()}" if first else ""
+        if first and rest[0].isupper() and (prefix == title_key or article.count(seam) <= 1):
             return rest
     return text
 
 
-def _cue(block: Block) -> str | None:
-    """The boilerplate cue a block carries on its own, if any."""
+def _cue(block: Block, extracted: bool) -> str | None:
+    """The boilerplate cue a block carries on its own, if any.
+
+    Link density is left to the extractor for ``extracted`` text: it saw the page's real links,
+    and the link-like lines that survive it (quoted posts, handles) belong to the story.
+    """
     if not block.words:
         return "no words"
-    if block.link_share >= LINK_SHARE:
+    if block.link_share >= LINK_SHARE and not extracted:
         return "links"
     if block.ui_share >= UI_SHARE_ALWAYS:
         return "page furniture"
     if block.ui_share >= UI_SHARE and (block.reader or not block.sentence):
         return "page furniture"
+    label = _LABEL.match(block.text)
+    if label and not block.sentence:
+        label_words = label.group(1).lower().split()
+        if any(w in STRONG_UI or w in WEAK_UI for w in label_words):
+            return "link label"
     return None
 
 
-def classify(text: str, title: str | None = None) -> list[Verdict]:
-    """Decide, block by block, what of normalised ``text`` is story and what is boilerplate."""
+def classify(text: str, title: str | None = None, extracted: bool = False) -> list[Verdict]:
+    """Decide, block by block, what of normalised ``text`` is story and what is boilerplate.
+
+    For plain text, blocks before the first and after the last good block are dropped unless
+    they are sentences. For ``extracted`` text (main text an extractor already chose from a
+    page), only blocks with a boilerplate cue of their own are dropped.
+    """
     title_key = key(title) if title else ""
-    raw = [describe(t) for t in split_blocks(text)]
-    captions = _captions(raw, title_key)
+    texts = split_blocks(text)
+    stoplist = stoplist_for([w.lower() for t in texts for w in _WORD.findall(t)])
+    raw = [describe(t, stoplist) for t in texts]
+    names = proper_nouns(texts)
+    captions = _captions(raw, title_key, names, stoplist or frozenset())
     prefixes = sorted(captions | ({title_key} if title_key else set()), key=len, reverse=True)
-    blocks = [describe(_strip_glued_prefix(b.text, prefixes, title)) for b in raw]
+    blocks = [
+        describe(_strip_glued_prefix(b.text, prefixes, title_key, text), stoplist) for b in raw
+    ]
 
     reasons: list[str | None] = []
     seen: set[str] = set()
@@ -177,14 +228,23 @@ def classify(text: str, title: str | None = None) -> list[Verdict]:
             reasons.append("title")
         elif block_key in captions:
             reasons.append("caption")
-        elif key(block.text) in seen:
+        elif key(block.text) in seen and len(block.text) >= LENGTH_GOOD:
             reasons.append("repeated")
         else:
-            reasons.append(_cue(block))
+            reasons.append(_cue(block, extracted))
         seen.add(key(block.text))
 
     good = [i for i, (b, r) in enumerate(zip(blocks, reasons, strict=True)) if r is None and b.good]
-    first, last = (good[0], good[-1]) if good else (len(blocks), -1)
+    if extracted:
+        first, last = 0, len(blocks)
+    elif good:
+        # The story runs from its first good block on, and after its last good block until
+        # the first block with a cue: lists and tables often close a story, bylines open it.
+        first, last = good[0], good[-1]
+        while last + 1 < len(blocks) and reasons[last + 1] is None:
+            last += 1
+    else:
+        first, last = len(blocks), -1
     verdicts = []
     for i, (block, reason) in enumerate(zip(blocks, reasons, strict=True)):
         if reason is None and not (first <= i <= last or block.near_good):
@@ -193,6 +253,6 @@ def classify(text: str, title: str | None = None) -> list[Verdict]:
     return verdicts
 
 
-def remove_boilerplate(text: str, title: str | None = None) -> str:
+def remove_boilerplate(text: str, title: str | None = None, extracted: bool = False) -> str:
     """The story paragraphs of normalised ``text``, separated by blank lines."""
-    return "\n\n".join(v.text for v in classify(text, title) if v.keep)
+    return "\n\n".join(v.text for v in classify(text, title, extracted) if v.keep)

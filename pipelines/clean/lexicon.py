@@ -1,4 +1,5 @@
-"""Word lists behind the boilerplate cues: generic web-page vocabulary, not phrases of one site.
+"""Word lists behind the boilerplate cues: stopwords per language (jusText's lists) and
+generic web-page vocabulary, not phrases of one site.
 
 ``STRONG_UI`` words rarely appear in a news story's prose but make up the furniture of pages:
 comment forms, newsletter and subscribe blocks, cookie and privacy notices, ads, share
@@ -7,11 +8,40 @@ prompts. ``WEAK_UI`` words are common in both, and only count at half weight.
 
 from __future__ import annotations
 
-from spacy.lang.en.stop_words import STOP_WORDS
+import functools
+from collections.abc import Sequence
 
-STOPWORDS: frozenset[str] = frozenset(STOP_WORDS) | {"’s", "'s", "said", "says"}
+import justext
 
-READER_ADDRESS: frozenset[str] = frozenset({"you", "your", "yours", "you're", "you’re"})
+# Below this share of a text's words, no stoplist fits (a language without one, or no prose).
+MIN_STOPLIST_COVERAGE = 0.12
+
+
+@functools.cache
+def stoplists() -> dict[str, frozenset[str]]:
+    """jusText's stopword lists, by language name (about 100 languages)."""
+    return {name: frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()}
+
+
+def stoplist_for(words: Sequence[str]) -> frozenset[str] | None:
+    """The stoplist covering most of the lower-case ``words``, or None when none fits.
+
+    English is tried first and taken when it clearly fits, which spares the full search in the
+    common case.
+    """
+    if not words:
+        return None
+    english = stoplists()["English"]
+    if sum(w in english for w in words) >= 2 * MIN_STOPLIST_COVERAGE * len(words):
+        return english
+    coverage, best = max((sum(w in s for w in words), s) for s in stoplists().values())
+    return best if coverage >= MIN_STOPLIST_COVERAGE * len(words) else None
+
+
+# The page speaking to its reader, or of itself as "we".
+READER_ADDRESS: frozenset[str] = frozenset(
+    {"you", "your", "yours", "you're", "you’re", "our", "us"}
+)
 
 STRONG_UI: frozenset[str] = frozenset(
     {
@@ -36,6 +66,7 @@ WEAK_UI: frozenset[str] = frozenset(
         "stories", "story", "topics", "tags", "news", "latest", "updates", "update", "date",
         "home", "search", "page", "site", "website", "rights", "use", "published", "updated",
         "photo", "image", "credit", "caption", "getty", "reuters", "ap", "afp", "confirm",
-        "agree", "agreeing", "continue", "free", "daily", "weekly", "offers", "contact",
+        "agree", "agreeing", "continue", "free", "daily", "weekly", "offers", "contact", "join",
+        "conversation",
     }
 )  # fmt: skip

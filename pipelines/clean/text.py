@@ -11,9 +11,13 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def clean_text(text: str, title: str | None = None) -> str:
-    """Story text of plain ``text``: normalised, boilerplate and title lines removed."""
-    return remove_boilerplate(normalize_text(text), normalize_text(title) if title else None)
+def clean_text(text: str, title: str | None = None, extracted: bool = False) -> str:
+    """Story text of plain ``text``: normalised, boilerplate and title lines removed.
+
+    ``extracted`` as in :func:`pipelines.clean.boilerplate.classify`.
+    """
+    title = normalize_text(title) if title else None
+    return remove_boilerplate(normalize_text(text), title, extracted)
 
 
 def clean_html(html: str, title: str | None = None) -> tuple[str | None, str]:
@@ -23,4 +27,4 @@ def clean_html(html: str, title: str | None = None) -> tuple[str | None, str]:
     """
     page = html_to_text(html)
     title = title or (normalize_text(page.title) if page.title else None)
-    return title, clean_text(page.text, title) if page.text else ""
+    return title, clean_text(page.text, title, extracted=True) if page.text else ""
