@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.clean import classify, clean_html, clean_text, normalize_text
+from pipelines.clean.lexicon import stoplist_for, stoplists
 
 DATA = Path(__file__).parent / "data" / "clean"
 SEED = (DATA / "seed.txt").read_text(encoding="utf-8")
@@ -145,3 +146,24 @@ def test_html_page_gives_title_and_story_without_page_furniture() -> None:
 def test_html_title_given_by_the_source_wins() -> None:
     title, _ = clean_html((DATA / "page.html").read_text(encoding="utf-8"), "Ferry terminal")
     assert title == "Ferry terminal"
+
+
+def test_standalone_line_of_story_names_is_a_caption() -> None:
+    story = (
+        "The talks between Anna Berg and Tomas Reyes ended without a deal on Friday, and both "
+        "sides said they would meet again next week to discuss the funding of the bridge."
+    )
+    text = f"{story}\n\nAnna Berg and Tomas Reyes\n\n{STORY}\n\n{STORY_2}"
+    assert clean_text(text) == f"{story}\n\n{STORY}\n\n{STORY_2}"
+
+
+def test_standalone_subheading_stays() -> None:
+    text = f"{STORY}\n\nWhat happens next\n\n{STORY_2}"
+    assert clean_text(text) == text
+
+
+def test_stoplist_is_chosen_by_the_language_of_the_text() -> None:
+    french = "le conseil a voté lundi la fermeture du pont et les travaux dureront".split()
+    assert stoplist_for(french) is stoplists()["French"]
+    assert stoplist_for(STORY.lower().split()) is stoplists()["English"]
+    assert stoplist_for(["商標権侵害と判断される場合があります"]) is None
