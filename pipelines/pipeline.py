@@ -86,6 +86,7 @@ def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
             opts.consumer_group,
             opts.start_offset,
             opts.kafka_bounded,
+            schema_registry_url=opts.schema_registry_url,
         )
         articles.append(kafka.articles)
         dead_letters.append(kafka.dead_letters)
