@@ -52,8 +52,6 @@ class Outputs(beam.PTransform):
             "duplicates": opts.duplicates_topic,
         }.get(kind)
         if topic:
-            from pipelines.io.kafka import WriteToKafka
-
             records | f"Write {kind} to Kafka" >> WriteToKafka(
                 opts.kafka_bootstrap_servers,
                 topic,
@@ -78,8 +76,6 @@ def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
         articles.append(files.articles)
         dead_letters.append(files.dead_letters)
     if opts.input_topic:
-        from pipelines.io.kafka import ReadArticlesFromKafka
-
         kafka = p | "Read Kafka" >> ReadArticlesFromKafka(
             opts.kafka_bootstrap_servers,
             opts.input_topic,
