@@ -10,6 +10,7 @@ from pipelines.dedupe import DedupeArticles
 from pipelines.extract import ExtractEvents
 from pipelines.io.avro import OUTPUT_KINDS, ValidateRecords, WriteAvroFiles
 from pipelines.io.files import ReadArticleFiles, file_patterns
+from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
 from pipelines.options import NewsPipelineOptions
 from pipelines.records import is_valid
 
@@ -31,8 +32,9 @@ class Outputs(beam.PTransform):
         for kind in ("events", "articles", "duplicates"):
             checked = outputs[kind] | f"Validate {kind}" >> ValidateRecords(OUTPUT_KINDS[kind])
             valid[kind] = checked.valid
-            invalid.append(checked.invalid | f"Count rejected {kind}" >> counting.Count(
-                counting.SINK_REJECTS))
+            invalid.append(
+                checked.invalid | f"Count rejected {kind}" >> counting.Count(counting.SINK_REJECTS)
+            )
         valid["events"] = valid["events"] | counting.Count(counting.EVENTS)
         valid["dead_letters"] = (
             (outputs["dead_letters"], *invalid)
