@@ -21,7 +21,9 @@ BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 def admin() -> KafkaAdminClient:
     """An admin client, or a test failure saying how to start the broker."""
     try:
-        return KafkaAdminClient(bootstrap_servers=BOOTSTRAP, request_timeout_ms=10_000)
+        return KafkaAdminClient(
+            bootstrap_servers=BOOTSTRAP, request_timeout_ms=10_000, bootstrap_timeout_ms=5_000
+        )
     except KafkaError as e:
         pytest.fail(
             f"no Kafka broker answers at {BOOTSTRAP} ({e!r}): start it with "
