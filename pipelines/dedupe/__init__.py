@@ -1,5 +1,9 @@
-"""De-duplication of articles: exact and near-duplicates (MinHash + LSH, verified)."""
+"""De-duplication of articles: exact and near-duplicates (MinHash + LSH, verified).
 
-from pipelines.dedupe.batch import DUPLICATES, UNIQUE, DedupeArticles
+Batch and streaming (stateful, with a horizon) behind one transform, ``DedupeArticles``.
+"""
 
-__all__ = ["DUPLICATES", "UNIQUE", "DedupeArticles"]
+from pipelines.dedupe.batch import DUPLICATES, UNIQUE, DedupeArticles, DedupeResult
+from pipelines.dedupe.streaming import parse_duration
+
+__all__ = ["DUPLICATES", "UNIQUE", "DedupeArticles", "DedupeResult", "parse_duration"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import apache_beam as beam
 
 from pipelines.dedupe.matching import (
+    DUPLICATES,
     EXACT_PREFIX,
+    UNIQUE,
+    DedupeResult,
     Member,
     article_order,
     bucket_keys,
@@ -16,9 +17,6 @@ from pipelines.dedupe.matching import (
 )
 from pipelines.dedupe.minhash import fingerprint
 from pipelines.records import Record, make_duplicate
-
-UNIQUE = "unique"
-DUPLICATES = "duplicates"
 
 
 def _bucket_entries(article: Record):
@@ -42,13 +40,6 @@ def _matches(bucket: tuple[str, list[Member]], threshold: float):
             if match:
                 yield later.article_id, match
                 break
-
-
-class DedupeResult(NamedTuple):
-    """The outputs of de-duplication."""
-
-    unique: beam.PCollection  # Article records, one per cluster
-    duplicates: beam.PCollection  # Duplicate records
 
 
 def _first_of_id(element):
@@ -82,15 +73,28 @@ class DedupeArticles(beam.PTransform):
     An article_id delivered again is an ``id`` duplicate of its earliest delivery. Exact
     duplicates share their normalised text; near-duplicates are LSH candidates over MinHash
     signatures of word shingles whose verified :func:`~pipelines.dedupe.minhash.similarity`
-    reaches ``threshold``. Each article is compared with every earlier one (publication
-    time, then origin, then id) and names the earliest it duplicates; the rest are kept.
+    reaches ``threshold``. Each article is compared with every earlier one and names the
+    earliest it duplicates; the rest are kept.
+
+    Batch (default): earlier means earlier publication time, then origin, then id, over the
+    whole input. Streaming (``streaming=True``): earlier means seen first, within
+    ``horizon_seconds`` of event time, with state that expires (see
+    :mod:`pipelines.dedupe.streaming`).
     """
 
-    def __init__(self, threshold: float = 0.8):
+    def __init__(
+        self, threshold: float = 0.8, streaming: bool = False, horizon_seconds: int = 7 * 86400
+    ):
         super().__init__()
         self._threshold = check_threshold(threshold)
+        self._streaming = streaming
+        self._horizon = horizon_seconds
 
     def expand(self, articles) -> DedupeResult:
+        if self._streaming:
+            from pipelines.dedupe.streaming import StreamingDedupe
+
+            return articles | "Streaming" >> StreamingDedupe(self._threshold, self._horizon)
         by_id = (
             articles
             | "Key by id" >> beam.Map(lambda a: (a["article_id"], a))

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import apache_beam as beam
 import numpy as np
 
 from pipelines.dedupe.minhash import Fingerprint, similarity
 from pipelines.records import Record
 
+UNIQUE = "unique"
+DUPLICATES = "duplicates"
 EXACT_PREFIX = "exact:"
 BAND_PREFIX = "band:"
 _NO_DATE = 2**63 - 1
+
+
+class DedupeResult(NamedTuple):
+    """The outputs of de-duplication."""
+
+    unique: beam.PCollection  # Article records, one per cluster
+    duplicates: beam.PCollection  # Duplicate records
 
 
 class Member(NamedTuple):

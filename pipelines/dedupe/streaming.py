@@ -1,0 +1,399 @@
+# ruff: noqa: B008  (Beam declares state and timer parameters as argument defaults)
+"""Streaming de-duplication: stateful, first-seen wins, memory bounded by a time horizon.
+
+GroupByKey never fires on an unbounded global window, so the decision is spread over keyed
+state, in five steps:
+
+1. ``_IdGate`` (key: article_id) passes the first delivery of an id and makes later ones
+   ``id`` duplicates; it stamps the arrival order and fingerprints the article.
+2. ``_BandIndex`` (key: exact-text or LSH band key) holds a small reference to every recent
+   article of its bucket and answers each newcomer with the earlier ones.
+3. ``_Collect`` (key: article_id) gathers the answers of all the article's buckets and sends
+   one probe, with the article's shingles, to each distinct near candidate.
+4. ``_Fingerprints`` (key: article_id) holds an article's shingles and verifies probes
+   against them with the same similarity as batch.
+5. ``_Decide`` (key: article_id) waits for every verdict and keeps the article, or names the
+   earliest article it duplicates, exactly as batch would on the same order.
+
+Each article's shingles are held once (step 4); the other steps hold a timestamp or a small
+reference. Event-time timers drop every entry once the watermark passes its timestamp plus
+the horizon, so the state holds at most the articles of one horizon, however long the
+stream. Only BagState, ReadModifyWriteState and event-time timers are used: all supported by
+the DirectRunner and by Flink's portable runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.coders import PickleCoder
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
+from apache_beam.utils.timestamp import Duration, Timestamp
+
+from pipelines.dedupe.matching import (
+    DUPLICATES,
+    EXACT_PREFIX,
+    UNIQUE,
+    DedupeResult,
+    Match,
+    bucket_keys,
+    check_threshold,
+)
+from pipelines.dedupe.minhash import fingerprint, similarity
+from pipelines.records import Record, make_duplicate
+
+BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
+_BANDS, _ENTRY, _PROBE = "bands", "entry", "probe"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_LOG = logging.getLogger(__name__)
+_KEYED = tuple[str, Any]  # str keys: a deterministic key coder for the state
+_GRACE = Duration(micros=1000)  # entries live strictly longer than the horizon
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
+    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
+
+
+class Ref(NamedTuple):
+    """A seen article as bucket state holds it."""
+
+    order: tuple  # (arrival ns, article_id): first seen first
+    article_id: str
+    micros: int  # event timestamp
+
+
+class Entry(NamedTuple):
+    """An admitted article, with what the later steps need of it."""
+
+    article: Record
+    ref: Ref
+    shingles: np.ndarray
+
+
+class Probe(NamedTuple):
+    """Ask a candidate whether ``ref``'s article duplicates it."""
+
+    ref: Ref
+    shingles: np.ndarray
+
+
+class _Expected(NamedTuple):
+    """What ``_Decide`` waits for: the article, its exact match if any, and the verdicts."""
+
+    article: Record
+    exact: Match | None
+    verdicts: int
+
+
+def _within(a: Ref, b: Ref, horizon: Duration) -> bool:
+    return abs(a.micros - b.micros) <= horizon.micros
+
+
+class _Expiring:
+    """Event-time expiry shared by the stateful steps: a timer at the earliest expiry."""
+
+    def __init__(self, horizon_seconds: int, step: str):
+        self.horizon = Duration(seconds=horizon_seconds)
+        self.added = Metrics.counter("dedupe_state", f"{step}_entries_added")
+        self.expired = Metrics.counter("dedupe_state", f"{step}_entries_expired")
+        self.held = Metrics.distribution("dedupe_state", f"{step}_entries_per_key")
+
+    def expiry(self, micros: int) -> Timestamp:
+        return Timestamp(micros=micros) + self.horizon + _GRACE
+
+
+class _IdGate(beam.DoFn):
+    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
+
+    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, horizon_seconds: int):
+        self._horizon_seconds = horizon_seconds
+
+    def setup(self):
+        self._state = _Expiring(self._horizon_seconds, "id_gate")
+
+    def process(
+        self,
+        element,
+        timestamp=beam.DoFn.TimestampParam,
+        seen=beam.DoFn.StateParam(SEEN),
+        expire=beam.DoFn.TimerParam(EXPIRE),
+    ):
+        article_id, article = element
+        first = seen.read()
+        if first is not None and timestamp.micros - first.micros <= self._state.horizon.micros:
+            yield beam.pvalue.TaggedOutput(
+                DUPLICATES, make_duplicate(article, article_id, 1.0, "id")
+            )
+            return
+        ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
+        if first is None:
+            self._state.added.inc()
+        seen.write(ref)
+        expire.set(self._state.expiry(ref.micros))
+        fp = fingerprint(article.get("text") or "")
+        yield beam.pvalue.TaggedOutput(_ENTRY, (article_id, Entry(article, ref, fp.shingles)))
+        for key in bucket_keys(fp):
+            yield beam.pvalue.TaggedOutput(_BANDS, (key, ref))
+
+    @on_timer(EXPIRE)
+    def expire(self, seen=beam.DoFn.StateParam(SEEN)):
+        seen.clear()
+        self._state.expired.inc()
+
+
+class _BandIndex(beam.DoFn):
+    """Per bucket key: the recent articles; each newcomer learns the earlier ones."""
+
+    MEMBERS = BagStateSpec("members", PickleCoder())
+    NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, horizon_seconds: int):
+        self._horizon_seconds = horizon_seconds
+
+    def setup(self):
+        self._state = _Expiring(self._horizon_seconds, "band_index")
+
+    def process(
+        self,
+        element,
+        members=beam.DoFn.StateParam(MEMBERS),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+        expire=beam.DoFn.TimerParam(EXPIRE),
+    ):
+        key, ref = element
+        held = list(members.read())
+        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self._state.horizon)]
+        yield ref.article_id, (_BANDS, key.startswith(EXACT_PREFIX), earlier)
+        members.add(ref)
+        self._state.added.inc()
+        self._state.held.update(len(held) + 1)
+        when = self._state.expiry(ref.micros)
+        pending = next_expiry.read()
+        if pending is None or when < pending:
+            next_expiry.write(when)
+            expire.set(when)
+
+    @on_timer(EXPIRE)
+    def expire(
+        self,
+        fired=beam.DoFn.TimestampParam,
+        members=beam.DoFn.StateParam(MEMBERS),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+        timer=beam.DoFn.TimerParam(EXPIRE),
+    ):
+        held = list(members.read())
+        alive = [m for m in held if self._state.expiry(m.micros) > fired]
+        self._state.expired.inc(len(held) - len(alive))
+        self._state.held.update(len(alive))
+        _LOG.debug(
+            "band index: %d entries expired, %d held",
+            len(held) - len(alive),
+            len(alive),
+            extra={"dedupe_expired": len(held) - len(alive), "dedupe_held": len(alive)},
+        )
+        members.clear()
+        next_expiry.clear()
+        for m in alive:
+            members.add(m)
+        if alive:
+            when = min(self._state.expiry(m.micros) for m in alive)
+            next_expiry.write(when)
+            timer.set(when)
+
+
+class _Collect(beam.DoFn):
+    """Per article: all bucket answers in, then one probe per distinct earlier near candidate.
+
+    The earliest exact-text match, if any, is final unless a near candidate came earlier.
+    """
+
+    PARTS = BagStateSpec("parts", PickleCoder())
+
+    def process(self, element, parts=beam.DoFn.StateParam(PARTS)):
+        article_id, part = element
+        parts.add(part)
+        got = list(parts.read())
+        if len(got) < BUCKETS_PER_ARTICLE + 1:
+            return
+        parts.clear()
+        (entry,) = [p for p in got if isinstance(p, Entry)]
+        exact_refs, near_refs = [], {}
+        for part in got:
+            if isinstance(part, Entry):
+                continue
+            _, is_exact, refs = part
+            if is_exact:
+                exact_refs.extend(refs)
+            else:
+                near_refs.update((r.article_id, r) for r in refs)
+        exact = None
+        if exact_refs:
+            kept = min(exact_refs, key=lambda r: r.order)
+            exact = Match(kept.order, kept.article_id, -1.0, "exact")
+        probes = [r for r in near_refs.values() if exact is None or r.order < exact.kept_order]
+        yield beam.pvalue.TaggedOutput(
+            _ENTRY, (article_id, _Expected(entry.article, exact, len(probes)))
+        )
+        for candidate in probes:
+            yield candidate.article_id, Probe(entry.ref, entry.shingles)
+
+
+class _Fingerprints(beam.DoFn):
+    """Per article: its shingles for the horizon; verifies the probes of later articles.
+
+    A probe that arrives before the shingles waits for them, or for the expiry.
+    """
+
+    OWN = ReadModifyWriteStateSpec("own", PickleCoder())
+    WAITING = BagStateSpec("waiting", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, threshold: float, horizon_seconds: int):
+        self._threshold = threshold
+        self._horizon_seconds = horizon_seconds
+
+    def setup(self):
+        self._state = _Expiring(self._horizon_seconds, "fingerprints")
+
+    def process(
+        self,
+        element,
+        own=beam.DoFn.StateParam(OWN),
+        waiting=beam.DoFn.StateParam(WAITING),
+        expire=beam.DoFn.TimerParam(EXPIRE),
+    ):
+        _, message = element
+        if isinstance(message, Entry):
+            own.write((message.ref, message.shingles))
+            self._state.added.inc()
+            expire.set(self._state.expiry(message.ref.micros))
+            for probe in waiting.read():
+                yield self._verdict(message.ref, message.shingles, probe)
+            waiting.clear()
+            return
+        stored = own.read()
+        if stored is None:
+            waiting.add(message)
+            expire.set(self._state.expiry(message.ref.micros))
+            return
+        yield self._verdict(*stored, message)
+
+    def _verdict(self, ref: Ref, shingles: np.ndarray, probe: Probe):
+        score = similarity(shingles, probe.shingles)
+        match = Match(ref.order, ref.article_id, -score, "near")
+        return probe.ref.article_id, match if score >= self._threshold else None
+
+    @on_timer(EXPIRE)
+    def expire(self, own=beam.DoFn.StateParam(OWN), waiting=beam.DoFn.StateParam(WAITING)):
+        for probe in waiting.read():  # the candidate expired before it was seen here
+            yield probe.ref.article_id, None
+        if own.read() is not None:
+            self._state.expired.inc()
+        own.clear()
+        waiting.clear()
+
+
+class _Decide(beam.DoFn):
+    """Per article: once every verdict is in, keep it or name the earliest it duplicates."""
+
+    EXPECTED = ReadModifyWriteStateSpec("expected", PickleCoder())
+    VERDICTS = BagStateSpec("verdicts", PickleCoder())
+
+    def process(
+        self,
+        element,
+        expected=beam.DoFn.StateParam(EXPECTED),
+        verdicts=beam.DoFn.StateParam(VERDICTS),
+    ):
+        _, message = element
+        if isinstance(message, _Expected):
+            expected.write(message)
+        else:
+            verdicts.add(message)
+        wanted = expected.read()
+        got = list(verdicts.read())
+        if wanted is None or len(got) < wanted.verdicts:
+            return
+        expected.clear()
+        verdicts.clear()
+        matches = [m for m in (wanted.exact, *got) if m is not None]
+        if not matches:
+            yield wanted.article
+            return
+        match = min(matches)
+        yield beam.pvalue.TaggedOutput(
+            DUPLICATES,
+            make_duplicate(wanted.article, match.kept_id, -match.negative_similarity, match.method),
+        )
+
+
+class StreamingDedupe(beam.PTransform):
+    """Cleaned articles (unbounded) -> ``unique`` articles and ``duplicates``.
+
+    First seen wins: an article duplicates the earliest-arrived article within ``horizon``
+    (event time) that it matches, by the same rules as batch.
+    """
+
+    def __init__(self, threshold: float, horizon_seconds: int):
+        super().__init__()
+        self._threshold = check_threshold(threshold)
+        if horizon_seconds <= 0:
+            raise ValueError(f"dedupe horizon must be positive, got {horizon_seconds}")
+        self._horizon = horizon_seconds
+
+    def expand(self, articles):
+        gated = (
+            articles
+            | "Key by id" >> beam.Map(lambda a: (a["article_id"], a))
+            | "Id gate"
+            >> beam.ParDo(_IdGate(self._horizon))
+            .with_input_types(_KEYED)
+            .with_outputs(_ENTRY, _BANDS, DUPLICATES)
+        )
+        answers = gated[_BANDS] | "Band index" >> beam.ParDo(
+            _BandIndex(self._horizon)
+        ).with_input_types(_KEYED)
+        collected = (
+            (gated[_ENTRY], answers)
+            | "Entries and answers" >> beam.Flatten()
+            | "Collect"
+            >> beam.ParDo(_Collect()).with_input_types(_KEYED).with_outputs(_ENTRY, main=_PROBE)
+        )
+        verdicts = (
+            (gated[_ENTRY], collected[_PROBE])
+            | "Entries and probes" >> beam.Flatten()
+            | "Verify"
+            >> beam.ParDo(_Fingerprints(self._threshold, self._horizon)).with_input_types(_KEYED)
+        )
+        decided = (
+            (collected[_ENTRY], verdicts)
+            | "Expected and verdicts" >> beam.Flatten()
+            | "Decide"
+            >> beam.ParDo(_Decide()).with_input_types(_KEYED).with_outputs(DUPLICATES, main=UNIQUE)
+        )
+        duplicates = (gated[DUPLICATES], decided[DUPLICATES]) | "Duplicates" >> beam.Flatten()
+        return DedupeResult(decided[UNIQUE], duplicates)
