@@ -8,7 +8,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.dedupe import DedupeArticles
-from pipelines.dedupe.minhash import fingerprint, jaccard, signature, words
+from pipelines.dedupe.minhash import fingerprint, jaccard, signature, similarity, words
 from pipelines.records import is_valid, make_article
 
 STORY = (
@@ -78,7 +78,7 @@ def _valid_similarities(duplicates):
     for d in duplicates:
         assert is_valid("duplicate", d)
         if d["method"] == "near":
-            assert 0.8 <= d["similarity"] < 1.0, d
+            assert 0.8 <= d["similarity"] <= 1.0, d
         else:
             assert d["similarity"] == 1.0, d
 
@@ -115,3 +115,20 @@ def test_threshold_decides_near_duplicates():
 def test_threshold_is_checked():
     with pytest.raises(ValueError, match="threshold"):
         DedupeArticles(1.5)
+
+
+def test_a_truncated_copy_is_contained_but_a_quoted_brief_is_not():
+    story, other = fingerprint(STORY).shingles, fingerprint(OTHER).shingles
+    teaser = fingerprint(" ".join(STORY.split(". ")[:4])).shingles
+    brief = fingerprint(" ".join(STORY.split(". ")[:1])).shingles
+    roundup = fingerprint(" ".join([STORY, OTHER, OTHER.upper()[::-1], STORY[::-1]])).shingles
+    assert jaccard(story, teaser) < 0.8 <= similarity(story, teaser)
+    assert similarity(story, brief) < 0.8  # too short to count as contained
+    assert similarity(roundup, story) < 0.8  # a small part of a much longer text
+    assert similarity(story, other) < 0.05
+
+
+def test_batch_catches_a_truncated_copy():
+    teaser = " ".join(STORY.split(". ")[:5]) + "."
+    articles = [article("a", STORY, EARLY), article("teaser", teaser, LATE)]
+    check_decisions(articles, ["a"], [("teaser", "a", "near")])
