@@ -59,8 +59,9 @@ class NewsPipelineOptions(PipelineOptions):
             "--dedupe_threshold",
             type=float,
             default=0.8,
-            help="Jaccard similarity of word 5-shingles above which an article is a "
-            "near-duplicate of an earlier one. Default: 0.8.",
+            help="Similarity of word 5-shingles (Jaccard, or for a truncated copy the share of "
+            "the shorter text found in the other) at or above which an article duplicates an "
+            "earlier one. Default: 0.8.",
         )
         stages.add_argument(
             "--dedupe_horizon",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import StandardOptions
 
 from pipelines import counting
 from pipelines.clean import CleanArticles
-from pipelines.dedupe import DedupeArticles
+from pipelines.dedupe import DedupeArticles, parse_duration
 from pipelines.extract import ExtractEvents
 from pipelines.io.avro import OUTPUT_KINDS, ValidateRecords, WriteAvroFiles
 from pipelines.io.files import ReadArticleFiles, file_patterns
 from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
-from pipelines.options import NewsPipelineOptions
+from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.records import is_valid
 
 DEFAULT_INPUT = "seeds/"
@@ -94,13 +95,24 @@ def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
     return tuple(articles) | "Articles" >> beam.Flatten(), read_dead
 
 
+def dedupe_horizon_seconds(horizon: str) -> int:
+    try:
+        return parse_duration(horizon)
+    except ValueError as e:
+        raise ConfigurationError(f"--dedupe_horizon: {e}") from None
+
+
 def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     """Build the whole graph on ``p`` from ``options``."""
     opts = options.view_as(NewsPipelineOptions)
     articles, read_dead = read_articles(p, opts)
     cleaned = articles | "Clean" >> CleanArticles(opts.min_words)
     unique = cleaned.articles | counting.Count(counting.CLEANED)
-    deduped = unique | "Dedupe" >> DedupeArticles(opts.dedupe_threshold)
+    deduped = unique | "Dedupe" >> DedupeArticles(
+        opts.dedupe_threshold,
+        streaming=options.view_as(StandardOptions).streaming,
+        horizon_seconds=dedupe_horizon_seconds(opts.dedupe_horizon),
+    )
     extracted = deduped.unique | "Extract" >> ExtractEvents(
         opts.spacy_model, opts.lexicon, opts.inference_batch_size
     )
