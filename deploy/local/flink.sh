@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# A Flink session cluster (one JobManager, one TaskManager) on 127.0.0.1 plus a Beam Python
+# worker pool, the local counterpart of the Kubernetes deployment in deploy/k8s/: pipelines
+# are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
+# Flink comes from PyPI (the apache-flink wheel holds bin/ and conf/, the apache-flink-libraries
+# sdist holds lib/, opt/ and plugins/), downloaded with `pip download --no-deps` into the cache
+# and never installed into a Python environment.
+#
+#   deploy/local/flink.sh start     fetch and assemble Flink (first time), start the cluster
+#                                   and the worker pool, wait until both answer
+#   deploy/local/flink.sh stop      stop the worker pool and the cluster
+#   deploy/local/flink.sh status    print the cluster overview; exit 0 when both run, 3 when not
+#
+# Environment:
+#   FLINK_REST_PORT      REST API and web UI port (default 8081)
+#   WORKER_POOL_PORT     Beam worker pool port (default 50000)
+#   FLINK_TASK_SLOTS     task slots of the TaskManager (default 2)
+#   FLINK_CACHE          downloads, FLINK_HOME, logs and pid files (default <repo>/.cache/flink)
+#   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 90)
+#   PYTHON               interpreter for the worker pool (default <repo>/.venv/bin/python)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/flink-env.sh"
+
+REST_PORT=${FLINK_REST_PORT:-8081}
+POOL_PORT=${WORKER_POOL_PORT:-50000}
+SLOTS=${FLINK_TASK_SLOTS:-2}
+START_TIMEOUT=${FLINK_START_TIMEOUT:-90}
+FLINK_HOME=$CACHE/flink-$FLINK_VERSION
+RUN=$CACHE/run-$REST_PORT
+POOL_PID_FILE=$RUN/worker-pool.pid
+export FLINK_HOME FLINK_CONF_DIR=$RUN/conf FLINK_LOG_DIR=$RUN/log FLINK_PID_DIR=$RUN
+
+say() { echo "flink.sh: $*"; }
+die() {
+    echo "flink.sh: error: $*" >&2
+    exit 1
+}
+
+rest_url() { echo "http://127.0.0.1:$REST_PORT"; }
+
+# Flink's version as its REST API reports it, or nothing when it does not answer.
+rest_version() {
+    curl -sf --max-time 2 "$(rest_url)/config" 2>/dev/null |
+        sed -n 's/.*"flink-version":"\([^"]*\)".*/\1/p' || true
+}
+
+# Free task slots as the REST API reports them (0 when it does not answer).
+free_slots() {
+    curl -sf --max-time 2 "$(rest_url)/overview" 2>/dev/null |
+        sed -n 's/.*"slots-available":\([0-9]*\).*/\1/p' | grep . || echo 0
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pool_pid() {
+    [[ -f "$POOL_PID_FILE" ]] || return 0
+    local pid
+    pid=$(cat "$POOL_PID_FILE")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "worker_pool_main"; then
+        echo "$pid"
+    fi
+}
+
+# Lay out FLINK_HOME from the PyPI packages: bin/ and conf/ from the wheel, lib/, opt/,
+# plugins/ and bin/bash-java-utils.jar from the libraries sdist.
+assemble() {
+    [[ -f "$FLINK_HOME/lib/flink-dist-$FLINK_VERSION.jar" ]] && return 0
+    local dl=$CACHE/downloads tmp
+    mkdir -p "$dl"
+    if ! ls "$dl"/apache_flink-"$FLINK_VERSION"-*.whl >/dev/null 2>&1 ||
+        [[ ! -f "$dl/apache-flink-libraries-$FLINK_VERSION.tar.gz" ]]; then
+        say "downloading apache-flink $FLINK_VERSION from PyPI (about 230 MB, first time only)"
+        "$PYTHON" -m pip download -q --no-deps -d "$dl" \
+            "apache-flink==$FLINK_VERSION" "apache-flink-libraries==$FLINK_VERSION"
+    fi
+    tmp=$(mktemp -d "$CACHE/assemble.XXXXXX")
+    "$PYTHON" -m zipfile -e "$dl"/apache_flink-"$FLINK_VERSION"-*.whl "$tmp/wheel"
+    tar xzf "$dl/apache-flink-libraries-$FLINK_VERSION.tar.gz" -C "$tmp" \
+        "apache-flink-libraries-$FLINK_VERSION/deps"
+    local deps=$tmp/apache-flink-libraries-$FLINK_VERSION/deps
+    mkdir -p "$tmp/home"
+    mv "$tmp/wheel/pyflink/bin" "$tmp/wheel/pyflink/conf" "$tmp/home/"
+    mv "$deps/lib" "$deps/opt" "$deps/plugins" "$tmp/home/"
+    mv "$deps/bin/bash-java-utils.jar" "$tmp/home/bin/"
+    chmod +x "$tmp/home/bin/"*.sh "$tmp/home/bin/flink"
+    rm -rf "$FLINK_HOME"
+    mv "$tmp/home" "$FLINK_HOME"
+    rm -rf "$tmp"
+}
+
+# The cluster's configuration: loopback only, one TaskManager, file checkpoints in the cache.
+write_config() {
+    mkdir -p "$FLINK_CONF_DIR" "$FLINK_LOG_DIR" "$RUN/tmp" "$RUN/checkpoints" "$RUN/savepoints"
+    cp "$FLINK_HOME/conf/log4j.properties" "$FLINK_HOME/conf/log4j-console.properties" \
+        "$FLINK_HOME/conf/log4j-cli.properties" "$FLINK_CONF_DIR/"
+    echo localhost:$REST_PORT >"$FLINK_CONF_DIR/masters"
+    echo localhost >"$FLINK_CONF_DIR/workers"
+    cat >"$FLINK_CONF_DIR/config.yaml" <<YAML
+jobmanager:
+  rpc:
+    address: 127.0.0.1
+    port: 6123
+  bind-host: 127.0.0.1
+  memory:
+    process:
+      size: 1024m
+taskmanager:
+  host: 127.0.0.1
+  bind-host: 127.0.0.1
+  numberOfTaskSlots: $SLOTS
+  memory:
+    process:
+      size: 1600m
+parallelism:
+  default: 1
+rest:
+  address: 127.0.0.1
+  bind-address: 127.0.0.1
+  port: $REST_PORT
+io:
+  tmp:
+    dirs: $RUN/tmp
+state:
+  backend:
+    type: hashmap
+  checkpoints:
+    dir: file://$RUN/checkpoints
+  savepoints:
+    dir: file://$RUN/savepoints
+YAML
+}
+
+start_pool() {
+    [[ -n "$(pool_pid)" ]] && return 0
+    port_open "$POOL_PORT" && die "port $POOL_PORT is taken by another program"
+    cd "$ROOT"
+    # The pool starts each SDK worker as `python ...`: put the pool's interpreter first on PATH.
+    PATH="$(dirname "$PYTHON"):$PATH" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" nohup \
+        "$PYTHON" -m \
+        apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT" \
+        >"$FLINK_LOG_DIR/worker-pool.log" 2>&1 &
+    echo $! >"$POOL_PID_FILE"
+}
+
+start() {
+    local began=$SECONDS version
+    assemble
+    write_config
+    version=$(rest_version)
+    if [[ -z "$version" ]]; then
+        port_open "$REST_PORT" && die "port $REST_PORT is taken by another program"
+        "$FLINK_HOME/bin/start-cluster.sh" >"$FLINK_LOG_DIR/start-cluster.out"
+    fi
+    start_pool
+    while ((SECONDS - began < START_TIMEOUT)); do
+        version=$(rest_version)
+        if [[ -n "$version" ]] && (($(free_slots) > 0)) && port_open "$POOL_PORT"; then
+            [[ "$version" == "$FLINK_VERSION" ]] ||
+                die "a Flink $version cluster answers on port $REST_PORT, expected $FLINK_VERSION"
+            say "Flink $version on $(rest_url), worker pool on localhost:$POOL_PORT" \
+                "(ready in $((SECONDS - began)) s)"
+            return 0
+        fi
+        [[ -n "$(pool_pid)" ]] || die "worker pool exited; see $FLINK_LOG_DIR/worker-pool.log"
+        sleep 1
+    done
+    die "not ready after $START_TIMEOUT s; logs in $FLINK_LOG_DIR"
+}
+
+stop() {
+    local pid
+    pid=$(pool_pid)
+    if [[ -n "$pid" ]]; then
+        kill "$pid"
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    fi
+    rm -f "$POOL_PID_FILE"
+    if [[ -x "$FLINK_HOME/bin/stop-cluster.sh" && -d "$FLINK_CONF_DIR" ]]; then
+        "$FLINK_HOME/bin/stop-cluster.sh" >/dev/null 2>&1 || true
+    fi
+    for _ in $(seq 30); do
+        [[ -z "$(rest_version)" ]] && ! port_open "$REST_PORT" && break
+        sleep 1
+    done
+    [[ -z "$(rest_version)" ]] || die "the cluster on port $REST_PORT did not stop"
+    say "stopped"
+}
+
+status() {
+    local version
+    version=$(rest_version)
+    if [[ -n "$version" ]]; then
+        say "Flink $version on $(rest_url): $(curl -sf --max-time 2 "$(rest_url)/overview")"
+    else
+        say "no Flink cluster answers on $(rest_url)"
+    fi
+    if [[ -n "$(pool_pid)" ]]; then
+        say "worker pool on localhost:$POOL_PORT (pid $(pool_pid))"
+    else
+        say "no worker pool"
+    fi
+    [[ -n "$version" && -n "$(pool_pid)" ]] || exit 3
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+status) status ;;
+*)
+    echo "usage: $0 {start|stop|status}" >&2
+    exit 2
+    ;;
+esac
