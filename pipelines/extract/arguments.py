@@ -1,0 +1,251 @@
+"""Arguments of a trigger from the dependency parse: actor, recipient and location tokens.
+
+Covers active and passive clauses ("X attacked Y", "Y was attacked by X"), subjects shared
+through control, coordination and participles ("agreed to provide", "Congratulating X, he"),
+relative clauses ("Trump, who met Naruhito"), reported speech ("X said it would ..."),
+and the participants of nominal events ("their talks", "talks between X and Y").
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipelines.extract.triggers import Trigger, direct_object
+
+RECIPIENT_PREPS = {
+    "with",
+    "to",
+    "against",
+    "on",
+    "from",
+    "for",
+    "into",
+    "toward",
+    "towards",
+    "upon",
+    "at",
+    "of",
+    "over",
+    "about",
+}
+LOCATION_PREPS = {"in", "at", "near", "inside", "outside", "across", "throughout"}
+LOCATION_LABELS = {"GPE", "LOC", "FAC"}
+NOT_PARTICIPANT = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
+CLAUSAL = {"xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj", "conj"}
+
+
+def _child(token: Token, *deps: str) -> Token | None:
+    return next((c for c in token.children if c.dep_ in deps), None)
+
+
+def _pobj(prep: Token) -> Token | None:
+    return _child(prep, "pobj", "pcomp")
+
+
+def is_passive(verb: Token) -> bool:
+    return any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
+
+
+def agent(verb: Token) -> Token | None:
+    """The 'by' phrase of a passive verb, also when attached lower in the clause."""
+    for tok in verb.subtree:
+        if tok.dep_ == "agent" and _clause_of(tok) == verb:
+            return _pobj(tok)
+    return None
+
+
+def _clause_of(token: Token) -> Token:
+    """The verb heading the clause of ``token``."""
+    t = token.head
+    while t.pos_ not in {"VERB", "AUX"} and t.head.i != t.i:
+        t = t.head
+    return t
+
+
+def subject(verb: Token) -> Token | None:
+    """The subject of a verb, inherited through control, coordination, participles and
+    relative clauses when the verb has none of its own."""
+    t = verb
+    for _ in range(6):
+        own = _child(t, "nsubj", "csubj", "expl")
+        if own is not None and own.dep_ != "expl":
+            if own.lower_ in {"who", "which", "that"} and t.dep_ == "relcl":
+                return t.head
+            return own
+        if _child(t, "nsubjpass") is not None:
+            return None
+        if t.dep_ in {"relcl", "acl"} and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            return t.head
+        if t.dep_ == "xcomp":
+            controller = _child(t.head, "dobj")
+            if controller is not None and t.head.lemma_ in {
+                "order",
+                "allow",
+                "urge",
+                "ask",
+                "force",
+                "tell",
+                "summon",
+            }:
+                return controller
+        if t.dep_ not in {"xcomp", "conj", "advcl", "acomp"} or t.head.i == t.i:
+            return None
+        t = t.head
+    return None
+
+
+def governor_chain(verb: Token) -> list[Token]:
+    """The verbs (or adjectives, 'ready to') that govern ``verb`` through clausal links."""
+    chain, t = [], verb
+    while t.dep_ in CLAUSAL and t.head.i != t.i:
+        t = t.head
+        if t.dep_ == "acomp" and t.pos_ == "ADJ":
+            chain.append(t)
+            t = t.head
+        chain.append(t)
+    return chain
+
+
+def control_chain(verb: Token) -> list[Token]:
+    """The governors of ``verb`` through complement clauses only ('agreed to provide',
+    'said it would'), not adverbial or relative clauses."""
+    chain, t = [], verb
+    while t.dep_ in {"xcomp", "ccomp", "conj"} and t.head.i != t.i:
+        t = t.head
+        if t.dep_ == "acomp" and t.pos_ == "ADJ":
+            chain.append(t)
+            t = t.head
+        chain.append(t)
+    return chain
+
+
+def _entity_like(token: Token) -> bool:
+    return token.ent_type_ not in NOT_PARTICIPANT
+
+
+def _recipient_from_preps(head: Token) -> Token | None:
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ in RECIPIENT_PREPS:
+            obj = _pobj(prep)
+            if obj is not None and _entity_like(obj) and obj.pos_ in {"NOUN", "PROPN", "PRON"}:
+                if prep.lower_ == "at" and obj.ent_type_ in LOCATION_LABELS | {"ORG"}:
+                    continue
+                if prep.lower_ in {"of", "over", "about"} and not obj.ent_type_:
+                    continue
+                return obj
+    return None
+
+
+def _modifier_entity(noun: Token) -> Token | None:
+    """'a U.S. request', "Israel's offer": the party an event noun belongs to."""
+    for c in noun.children:
+        if c.dep_ in {"poss", "compound", "amod", "nmod"} and c.ent_type_ in {
+            "GPE",
+            "NORP",
+            "ORG",
+            "PERSON",
+        }:
+            return c
+        if c.dep_ == "poss" and c.pos_ == "PRON":
+            return c
+    return None
+
+
+def verb_recipient(
+    trigger: Trigger, verb: Token, event_nouns: frozenset[str] = frozenset(), depth: int = 0
+) -> Token | None:
+    """The target of a verbal trigger; an event noun as object ('reaffirmed their commitment',
+    'rejected a U.S. request') is looked through to the party it names."""
+    if is_passive(verb):
+        return _child(verb, "nsubjpass")
+    obj = direct_object(verb)
+    if obj is not None and obj.ent_type_ not in NOT_PARTICIPANT:
+        lemma = obj.lemma_.lower()
+        if trigger.object != obj and lemma not in _EVENT_NOUN_CACHE and lemma not in event_nouns:
+            return obj
+        found = _recipient_from_preps(obj) or _modifier_entity(obj)
+        if found is not None:
+            return found
+    found = _child(verb, "dative")
+    if found is not None:
+        return _pobj(found) if found.pos_ == "ADP" else found
+    found = _recipient_from_preps(verb)
+    if found is not None:
+        return found
+    if depth < 2:
+        for c in verb.children:
+            if c.dep_ in {"xcomp", "ccomp"} and c.pos_ in {"VERB", "AUX"}:
+                found = verb_recipient(trigger, c, event_nouns, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+# Event nouns whose owner or complement is the target ("reject a U.S. request").
+_EVENT_NOUN_CACHE = {
+    "request",
+    "offer",
+    "plan",
+    "proposal",
+    "demand",
+    "call",
+    "resolution",
+    "appeal",
+    "decision",
+    "policy",
+    "policies",
+    "initiative",
+    "bid",
+}
+
+
+def nominal_arguments(noun: Token) -> tuple[list[Token], Token | None]:
+    """Actors and recipient of a nominal event ('their talks', 'talks between X and Y')."""
+    actors: list[Token] = []
+    recipient: Token | None = None
+    for c in noun.children:
+        if c.dep_ == "poss" or (
+            c.dep_ in {"compound", "amod"} and c.ent_type_ in {"GPE", "NORP", "ORG", "PERSON"}
+        ):
+            actors.append(c)
+        elif c.dep_ == "prep":
+            obj = _pobj(c)
+            if obj is None or not _entity_like(obj):
+                continue
+            if c.lower_ == "between":
+                actors.append(obj)
+            elif c.lower_ == "by":
+                actors.append(obj)
+            elif c.lower_ in {"with", "against", "on", "to", "from"} and recipient is None:
+                recipient = obj
+    return actors, recipient
+
+
+def location(head: Token) -> Token | None:
+    """A place named by a locative phrase of the trigger (or of its object)."""
+    heads = [head, *[c for c in head.children if c.dep_ in {"dobj", "xcomp"}]]
+    for h in heads:
+        for prep in h.children:
+            if prep.dep_ == "prep" and prep.lower_ in LOCATION_PREPS:
+                obj = _pobj(prep)
+                if obj is None:
+                    continue
+                if obj.ent_type_ in LOCATION_LABELS or (
+                    prep.lower_ == "at" and obj.ent_type_ == "ORG"
+                ):
+                    return obj
+                inner = next(
+                    (t for t in obj.subtree if t.ent_type_ in LOCATION_LABELS and t.dep_ == "pobj"),
+                    None,
+                )
+                if inner is not None and obj.lemma_ in {
+                    "town",
+                    "city",
+                    "village",
+                    "capital",
+                    "region",
+                    "province",
+                    "area",
+                }:
+                    return obj
+    return None

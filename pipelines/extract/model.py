@@ -1,0 +1,127 @@
+"""spaCy behind Beam's RunInference: a ModelHandler that parses AND extracts in one step.
+
+Each batch of articles goes through ``nlp.pipe``; the Docs are turned into plain Event
+records right away, so no spaCy object crosses a transform boundary. An article that makes
+spaCy or a rule raise is reported as failed while the rest of its batch is processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import spacy
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+from spacy.language import Language
+
+from pipelines.extract.article import events_from_docs, model_name, split_text
+from pipelines.extract.lexicon import Lexicon, load_lexicon
+
+# Components the rules read: tokens, tags, lemmas, the parse (also sentences) and entities.
+USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"}
+
+
+@dataclass
+class LoadedModel:
+    """What a worker holds: the spaCy pipeline and the trigger lexicon."""
+
+    nlp: Language
+    lexicon: Lexicon
+    name: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The outcome of one article: its events, or the error that stopped it."""
+
+    events: list[dict[str, Any]]
+    error_type: str | None = None
+    error_message: str | None = None
+
+
+def _excluded_components(name: str) -> list[str]:
+    info = spacy.info(name)
+    names = set(info.get("components", [])) | set(info.get("pipeline", []))
+    names |= set(info.get("disabled", []))
+    return sorted(names - USED_COMPONENTS)
+
+
+class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
+    """Loads a spaCy pipeline once per worker and extracts events from batches of articles."""
+
+    def __init__(
+        self,
+        spacy_model: str,
+        lexicon: str | None = None,
+        batch_size: int = 32,
+        share_across_processes: bool = False,
+    ) -> None:
+        super().__init__(max_batch_size=batch_size)
+        self._spacy_model = spacy_model
+        self._lexicon_path = lexicon
+        self._batch_size = batch_size
+        self._share = share_across_processes
+
+    def load_model(self) -> LoadedModel:
+        nlp = spacy.load(self._spacy_model, exclude=_excluded_components(self._spacy_model))
+        return LoadedModel(nlp, load_lexicon(self._lexicon_path), model_name(nlp))
+
+    def share_model_across_processes(self) -> bool:
+        return self._share
+
+    def get_metrics_namespace(self) -> str:
+        return "ExtractEvents"
+
+    def run_inference(
+        self, batch: Sequence[dict], model: LoadedModel, inference_args: dict | None = None
+    ) -> Iterable[PredictionResult]:
+        return [
+            PredictionResult(article, outcome)
+            for article, outcome in zip(batch, extract_batch(model, batch), strict=True)
+        ]
+
+
+def _failure(error: BaseException) -> Extraction:
+    return Extraction([], type(error).__name__, str(error) or repr(error))
+
+
+def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
+    try:
+        return Extraction(events_from_docs(docs, article, model.lexicon, model.name))
+    except Exception as e:  # a rule failing on one article must not stop the batch
+        return _failure(e)
+
+
+def extract_batch(model: LoadedModel, articles: Sequence[dict]) -> list[Extraction]:
+    """Events of each article; the batch is parsed with one ``nlp.pipe`` call, and when
+    that raises, article by article so only the poison one fails."""
+    pieces: list[list[tuple[int, str]] | Extraction] = []
+    for article in articles:
+        text = article.get("text")
+        if not isinstance(text, str) or not text.strip():
+            pieces.append(Extraction([], "NoText", "article has no text to extract from"))
+        else:
+            pieces.append(split_text(text, model.nlp.max_length - 1))
+    texts = [chunk for p in pieces if isinstance(p, list) for _, chunk in p]
+    try:
+        docs = iter(list(model.nlp.pipe(texts)))
+    except Exception:
+        return [_extract_alone(model, a, p) for a, p in zip(articles, pieces, strict=True)]
+    out = []
+    for article, p in zip(articles, pieces, strict=True):
+        if isinstance(p, Extraction):
+            out.append(p)
+        else:
+            out.append(_extract_one(model, article, [(off, next(docs)) for off, _ in p]))
+    return out
+
+
+def _extract_alone(model: LoadedModel, article: dict, p) -> Extraction:
+    if isinstance(p, Extraction):
+        return p
+    try:
+        docs = [(off, model.nlp(chunk)) for off, chunk in p]
+    except Exception as e:
+        return _failure(e)
+    return _extract_one(model, article, docs)

@@ -1,0 +1,327 @@
+"""Events of an article from its parsed sentences: triggers, arguments, type rules,
+modality, negation, dates and provenance, as plain Event records (schemas/event.avsc)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.tokens import Span, Token
+
+from pipelines.extract import arguments as args
+from pipelines.extract.lexicon import Lexicon
+from pipelines.extract.participants import (
+    SPEAKER_PRONOUNS,
+    Participant,
+    Resolver,
+    build_context,
+    phrase_text,
+)
+from pipelines.extract.temporal import resolve_date
+from pipelines.extract.triggers import Trigger, find_triggers
+from pipelines.records import stable_id
+
+FUTURE_AUX = {"will", "shall", "'ll", "wo"}
+HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
+OBLIGATION_AUX = {"must", "should"}
+CONDITION_MARKS = {"if", "unless"}
+OPEN_QUOTES = '“"«'
+CLOSE_QUOTES = '”"»'
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Article fields copied into every event, and the extractor's identity."""
+
+    article: dict[str, Any]
+    extractor_version: str
+    model: str
+
+
+def _aux_words(verb: Token) -> set[str]:
+    return {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
+
+
+def _chain_until_speech(verb: Token, lex: Lexicon) -> list[Token]:
+    """The governors of ``verb`` up to (not including) the first speech verb."""
+    out = []
+    for gov in args.control_chain(verb):
+        if gov.lemma_.lower() in lex.speech_verbs:
+            break
+        out.append(gov)
+    return out
+
+
+def speech_governor(verb: Token, lex: Lexicon) -> Token | None:
+    """The speech verb whose reported clause holds ``verb`` ('X said that ...')."""
+    for gov in args.governor_chain(verb):
+        if gov.lemma_.lower() in lex.speech_verbs or gov.lemma_.lower() in {"demand", "urge"}:
+            return gov
+    return None
+
+
+def is_negated(verb: Token, lex: Lexicon) -> bool:
+    """'did not sign', 'refused to sign', 'failed to reach': the action did not happen."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    for gov in _chain_until_speech(verb, lex):
+        if any(c.dep_ == "neg" for c in gov.children):
+            return True
+        if gov.lemma_.lower() in lex.negating_governors:
+            return True
+    return False
+
+
+def _quoted(sent: Span, token: Token) -> bool:
+    before = sent.doc.text[sent.start_char : token.idx]
+    after = sent.doc.text[token.idx : sent.end_char]
+    opened = sum(before.count(q) for q in "“«") - sum(before.count(q) for q in "”»")
+    straight = before.count('"') % 2 == 1
+    unopened_close = (
+        opened <= 0
+        and any(q in after for q in "”»")
+        and not any(q in after[: after.find("”")] for q in "“")
+    )
+    return opened > 0 or straight or unopened_close
+
+
+def modality(
+    trigger: Trigger, sent: Span, lex: Lexicon, actor: list[Participant], converted: bool
+) -> str:
+    """asserted, planned, expected, reported or hypothetical (most specific wins)."""
+    verb = trigger.anchor
+    chain = _chain_until_speech(verb, lex)
+    clause = [verb, *chain]
+    aux = set().union(*(_aux_words(v) for v in clause))
+    control = [lex.control_verbs.get(g.lemma_.lower()) for g in chain]
+    if not converted:
+        if (
+            aux & HYPOTHETICAL_AUX
+            or "hypothetical" in control
+            or (verb.dep_ == "advcl" and any(c.lower_ in CONDITION_MARKS for c in verb.children))
+        ):
+            return "hypothetical"
+        if "planned" in control:
+            return "planned"
+        if aux & FUTURE_AUX or "expected" in control or "going" in {g.lower_ for g in chain}:
+            return "expected"
+    speech = speech_governor(verb, lex)
+    if _quoted(sent, verb) or any(t.lower_ == "according" for t in sent):
+        return "reported"
+    if speech is not None:
+        speaker = args.subject(speech)
+        names = {p["canonical"] for p in actor}
+        if speaker is None or phrase_text(speaker) not in names:
+            return "reported"
+    return "asserted"
+
+
+def _adjust_type(trigger: Trigger, lex: Lexicon, negated: bool) -> tuple[str, bool]:
+    """Promises, threats, refusals and demands made of future or required actions.
+
+    Returns the PLOVER type and whether it differs from the trigger's own type.
+    """
+    verb, etype = trigger.anchor, trigger.entry.type
+    if trigger.nominal:
+        return etype, False
+    quad = lex.quad_class[etype]
+    chain = _chain_until_speech(verb, lex)
+    clause = [verb, *chain]
+    aux = set().union(*(_aux_words(v) for v in clause))
+    governors = {g.lemma_.lower() for g in chain}
+    conditional = any(
+        g.lower_ in CONDITION_MARKS
+        for v in clause
+        for c in v.children
+        if c.dep_ == "advcl"
+        for g in c.children
+        if g.dep_ == "mark"
+    )
+    reported = speech_governor(verb, lex) is not None
+    if aux & OBLIGATION_AUX and reported and etype != "REQUEST":
+        return "REQUEST", True
+    if (
+        negated
+        and quad in (1, 2)
+        and (aux & (FUTURE_AUX | HYPOTHETICAL_AUX) or governors & lex.negating_governors)
+    ):
+        return "REJECT", True
+    if negated:
+        return etype, False
+    if conditional and etype not in {"THREATEN", "REQUEST"} and (aux or governors):
+        return "THREATEN", True
+    future = bool(aux & (FUTURE_AUX | {"would"})) or bool(governors & lex.commitment_governors)
+    planned = any(lex.control_verbs.get(g) == "planned" for g in governors)
+    if quad == 4 and (future or planned) and etype != "THREATEN":
+        return "THREATEN", True
+    if (
+        quad in (1, 2)
+        and etype != "AGREE"
+        and future
+        and (reported or governors & lex.commitment_governors)
+    ):
+        return "AGREE", True
+    return etype, False
+
+
+def _clause_depth(token: Token, lex: Lexicon) -> int:
+    """Clausal embeddings above the trigger, not counting speech or control verbs."""
+    depth, t = 0, token
+    while t.head.i != t.i:
+        if t.dep_ in args.CLAUSAL and t.dep_ != "conj":
+            head = t.head.lemma_.lower()
+            if head not in lex.speech_verbs and head not in lex.control_verbs:
+                depth += 1
+        t = t.head
+    return depth
+
+
+def _event_date(verb: Token, sent: Span, published_at: dt.datetime | None):
+    """The first date expression attached to the trigger's clause (or its governors)."""
+    clause = [verb, *args.governor_chain(verb)]
+    for head in clause:
+        for ent in sent.ents:
+            if ent.label_ != "DATE":
+                continue
+            attached = ent.root.head
+            while attached.pos_ not in {"VERB", "AUX"} and attached.head.i != attached.i:
+                if attached.dep_ in {"pobj", "npadvmod", "prep"} and attached.head == head:
+                    attached = head
+                    break
+                attached = attached.head
+            if attached == head or ent.root.head == head:
+                resolved = resolve_date(ent.text, published_at)
+                if resolved is not None:
+                    return resolved, ent.text
+    return None, None
+
+
+class SentenceExtractor:
+    """Turns the triggers of one article's sentences into Event records."""
+
+    def __init__(
+        self,
+        lex: Lexicon,
+        sentences: list[Span],
+        offsets: list[int],
+        char_offsets: list[int],
+        provenance: Provenance,
+    ) -> None:
+        self.lex = lex
+        self.sentences = sentences
+        self.char_offsets = char_offsets
+        self.provenance = provenance
+        ctx = build_context(sentences, offsets)
+        self.resolver = Resolver(ctx, sentences, offsets)
+        self.resolver.learn_genders()
+        self.event_nouns = frozenset(lex.nouns)
+
+    def _people(
+        self,
+        token: Token | None,
+        i: int,
+        exclude: set[str] | None = None,
+        speech: Token | None = None,
+    ) -> list[Participant]:
+        if token is None:
+            return []
+        if speech is not None and token.pos_ == "PRON" and token.lower_ not in SPEAKER_PRONOUNS:
+            speaker = args.subject(speech)
+            if speaker is not None and speaker.pos_ != "PRON":
+                return self.resolver.participants(speaker, i, exclude)
+        return self.resolver.participants(token, i, exclude)
+
+    def _arguments(self, trigger: Trigger, i: int):
+        verb = trigger.anchor
+        if trigger.nominal:
+            actor_tokens, recipient_token = args.nominal_arguments(verb)
+            actors = [p for t in actor_tokens for p in self._people(t, i)]
+            return actors, self._people(recipient_token, i), args.location(verb)
+        speech = speech_governor(verb, self.lex)
+        if args.is_passive(verb):
+            actor_token = args.agent(verb)
+        else:
+            actor_token = args.subject(verb)
+        recipient_token = args.verb_recipient(trigger, verb, self.event_nouns)
+        recipients = self._people(recipient_token, i)
+        actors = self._people(actor_token, i, {p["canonical"] for p in recipients}, speech)
+        names = {p["canonical"] for p in actors}
+        recipients = [p for p in recipients if p["canonical"] not in names]
+        return actors, recipients, args.location(verb)
+
+    def _meaningful(self, people: list[Participant]) -> bool:
+        return any(p["text"].lower() not in SPEAKER_PRONOUNS for p in people)
+
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        for i, sent in enumerate(self.sentences):
+            for trigger in find_triggers(sent, self.lex):
+                event = self._event(trigger, sent, i)
+                if event is not None:
+                    out.append(event)
+        return out
+
+    def _event(self, trigger: Trigger, sent: Span, i: int) -> dict[str, Any] | None:
+        actors, recipients, place = self._arguments(trigger, i)
+        if not (self._meaningful(actors) or self._meaningful(recipients)):
+            return None
+        if not actors and (trigger.nominal or not args.is_passive(trigger.anchor)):
+            return None  # only a passive clause may leave its actor unsaid
+        if trigger.anchor.dep_ == "compound" and trigger.nominal:
+            return None
+        negated = is_negated(trigger.anchor, self.lex)
+        etype, converted = _adjust_type(trigger, self.lex, negated)
+        if converted and etype == "REQUEST":
+            speech = speech_governor(trigger.anchor, self.lex)
+            speaker = args.subject(speech) if speech is not None else None
+            if speaker is not None:
+                recipients = actors
+                actors = self._people(speaker, i)
+        entry = trigger.entry
+        mode = entry.mode if not converted else None
+        words = sorted(trigger.words, key=lambda t: t.i)
+        offset = self.char_offsets[i]
+        start, end = offset + words[0].idx, offset + words[-1].idx + len(words[-1])
+        art = self.provenance.article
+        event_date, date_text = _event_date(trigger.anchor, sent, art.get("published_at"))
+        confidence = 0.55 if trigger.kind == "verb" else 0.6
+        confidence -= 0.25 if trigger.nominal else 0.0
+        confidence += 0.15 if actors else 0.0
+        confidence += 0.1 if recipients else 0.0
+        confidence -= 0.12 * _clause_depth(trigger.anchor, self.lex)
+        confidence -= 0.1 if negated else 0.0
+        return {
+            "event_id": stable_id(art["article_id"], str(i), str(start), str(end), etype),
+            "event_type": etype,
+            "quad_class": self.lex.quad_class[etype],
+            "mode": mode,
+            "contexts": list(entry.contexts),
+            "trigger": {
+                "text": sent.doc.text[words[0].idx : words[-1].idx + len(words[-1])],
+                "lemma": trigger.lemma,
+                "start": start,
+                "end": end,
+            },
+            "actor": actors,
+            "recipient": recipients,
+            "location": (
+                {"text": phrase_text(place), "entity_type": place.ent_type_ or None}
+                if place is not None
+                else None
+            ),
+            "event_date": event_date,
+            "date_text": date_text,
+            "modality": modality(trigger, sent, self.lex, actors, converted),
+            "negated": negated,
+            "sentence": sent.text,
+            "sentence_index": i,
+            "confidence": round(min(0.99, max(0.05, confidence)), 3),
+            "article_id": art["article_id"],
+            "url": art.get("url"),
+            "source": art.get("source"),
+            "title": art.get("title"),
+            "published_at": art.get("published_at"),
+            "extractor_version": self.provenance.extractor_version,
+            "model": self.provenance.model,
+        }

@@ -1,0 +1,63 @@
+"""ExtractEvents: cleaned articles in; events, extracted articles and dead letters out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import PredictionResult, RunInference
+
+from pipelines.extract.model import Extraction, SpacyEventModelHandler
+from pipelines.records import article_payload, make_dead_letter
+
+EVENTS, ARTICLES, DEAD_LETTERS = "events", "articles", "dead_letters"
+
+
+class _Route(beam.DoFn):
+    """Sends each article's events on, and the article to ``articles`` or ``dead_letters``."""
+
+    def process(self, result: PredictionResult) -> Iterator[Any]:
+        article: dict = result.example
+        outcome: Extraction = result.inference
+        if outcome.error_type is not None:
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTERS,
+                make_dead_letter(
+                    stage="extract",
+                    error_type=outcome.error_type,
+                    message=outcome.error_message or outcome.error_type,
+                    origin=article.get("origin") or "",
+                    payload=article_payload(article),
+                    article_id=article.get("article_id"),
+                ),
+            )
+            return
+        for event in outcome.events:
+            yield beam.pvalue.TaggedOutput(EVENTS, event)
+        yield beam.pvalue.TaggedOutput(ARTICLES, article)
+
+
+class ExtractEvents(beam.PTransform):
+    """PLOVER events from cleaned Article dicts, with spaCy run through RunInference.
+
+    Returns a DoOutputsTuple tagged ``events``, ``articles`` (every article extracted, also
+    with zero events) and ``dead_letters`` (articles that made the model or a rule fail).
+    """
+
+    def __init__(
+        self,
+        spacy_model: str,
+        lexicon: str | None = None,
+        batch_size: int = 32,
+        label: str | None = None,
+    ) -> None:
+        super().__init__(label)
+        self._handler = SpacyEventModelHandler(spacy_model, lexicon, batch_size)
+
+    def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return (
+            articles
+            | "Parse and extract" >> RunInference(self._handler)
+            | "Route" >> beam.ParDo(_Route()).with_outputs(EVENTS, ARTICLES, DEAD_LETTERS)
+        )

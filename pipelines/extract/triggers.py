@@ -1,0 +1,94 @@
+"""Trigger detection: words and patterns of a sentence that name a PLOVER event.
+
+Patterns, most specific first: phrasal verbs ("hand over", "call for"), verb-object pairs
+("pay tribute", "set fire"), support verbs with an event noun ("sign an agreement",
+"carry out an attack", "stage demonstrations"), plain verbs, and nominal events ("the talks",
+"the ceasefire").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from pipelines.extract.lexicon import Entry, Lexicon
+
+VERBAL = {"VERB"}
+NOMINAL = {"NOUN", "PROPN"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger found in a sentence: its anchor token, extra words and meaning."""
+
+    anchor: Token
+    words: tuple[Token, ...]
+    entry: Entry
+    kind: str  # phrasal, verb_object, support, verb, noun
+    object: Token | None = None
+
+    @property
+    def nominal(self) -> bool:
+        return self.kind == "noun"
+
+    @property
+    def lemma(self) -> str:
+        return " ".join(t.lemma_.lower() for t in sorted(self.words, key=lambda t: t.i))
+
+
+def direct_object(verb: Token) -> Token | None:
+    """The direct object of a verb (the passive subject when the verb is passive)."""
+    for dep in ("dobj", "nsubjpass", "attr"):
+        for child in verb.children:
+            if child.dep_ == dep:
+                return child
+    return None
+
+
+def _particles(verb: Token) -> list[Token]:
+    return [c for c in verb.children if c.dep_ in {"prt", "prep"}]
+
+
+def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
+    lemma = verb.lemma_.lower()
+    obj = direct_object(verb)
+    for part in _particles(verb):
+        entry = lex.phrasal_verbs.get(f"{lemma} {part.lower_}")
+        if entry is not None:
+            return Trigger(verb, (verb, part), entry, "phrasal")
+    if obj is not None:
+        entry = lex.verb_object.get(f"{lemma} {obj.lemma_.lower()}")
+        if entry is not None:
+            return Trigger(verb, (verb, obj), entry, "verb_object", obj)
+        support = {lemma} | {f"{lemma} {p.lower_}" for p in _particles(verb)}
+        noun = lex.nouns.get(obj.lemma_.lower())
+        if noun is not None and support & lex.support_verbs:
+            return Trigger(verb, (verb, obj), noun, "support", obj)
+    entry = lex.verbs.get(lemma)
+    if entry is None:
+        return None
+    if entry.requires_object and (obj is None or obj.lemma_.lower() not in entry.requires_object):
+        return None
+    if entry.requires_xcomp and not any(c.dep_ in {"xcomp", "ccomp"} for c in verb.children):
+        return None
+    return Trigger(verb, (verb,), entry, "verb")
+
+
+def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
+    entry = lex.nouns.get(noun.lemma_.lower())
+    if entry is None or (entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}):
+        return None
+    return Trigger(noun, (noun,), entry, "noun")
+
+
+def find_triggers(sent: Span, lex: Lexicon) -> list[Trigger]:
+    """Every trigger of the sentence; an event noun used by a verb trigger is not repeated."""
+    verbal = [t for t in (_verb_trigger(tok, lex) for tok in sent if tok.pos_ in VERBAL) if t]
+    used = {w.i for t in verbal for w in t.words}
+    nominal = [
+        t
+        for t in (_noun_trigger(tok, lex) for tok in sent if tok.pos_ in NOMINAL)
+        if t and t.anchor.i not in used
+    ]
+    return verbal + nominal
