@@ -1,0 +1,228 @@
+"""Consistency of the deployment files under deploy/, which cannot run here (no Docker, no
+Kubernetes): every YAML parses, and images, versions, ports and pipeline options agree with
+each other, with the apache-beam pin of pyproject.toml and with deploy/versions.env."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
+
+import pipelines.options  # noqa: F401  (registers the project's options with Beam)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+YAML_FILES = sorted(DEPLOY.rglob("*.yaml"))
+POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+WORKER_POOL_PORT = 50000  # the port of the SDK image's `boot --worker_pool`
+# Options of Beam's Java Flink runner (FlinkPipelineOptions) that the Python SDK learns from
+# the job server at submission, so Beam's Python parser does not know them.
+JAVA_FLINK_OPTIONS = {"checkpointing_interval"}
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _beam_pin() -> str:
+    pins = [d for d in _pyproject()["project"]["dependencies"] if d.startswith("apache-beam==")]
+    assert len(pins) == 1, "pyproject.toml must pin apache-beam with =="
+    return pins[0].split("==", 1)[1]
+
+
+def _flink_version() -> str:
+    text = (DEPLOY / "versions.env").read_text(encoding="utf-8")
+    return re.search(r"^FLINK_VERSION=(\S+)$", text, re.M).group(1)
+
+
+def _flink_minor() -> str:
+    return _flink_version().rsplit(".", 1)[0]
+
+
+def _worker_image() -> str:
+    return f"news-event-pipeline:{_pyproject()['project']['version']}-beam{_beam_pin()}"
+
+
+def _flink_image() -> str:
+    return f"flink:{_flink_version()}-scala_2.12-java17"
+
+
+def _job_server_jar() -> str:
+    return f"/opt/beam/jars/beam-runners-flink-{_flink_minor()}-job-server-{_beam_pin()}.jar"
+
+
+def _docs(name: str) -> list[dict]:
+    with open(DEPLOY / name, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def _one(name: str, kind: str) -> dict:
+    found = [d for d in _docs(name) if d.get("kind") == kind]
+    assert len(found) == 1, f"{name}: expected one {kind}"
+    return found[0]
+
+
+def _args(args: list[str]) -> dict[str, str]:
+    """``--name=value`` / ``--flag`` arguments as a dict (flags map to "")."""
+    parsed = {}
+    for arg in args:
+        assert arg.startswith("--"), f"not an option: {arg!r}"
+        name, _, value = arg[2:].partition("=")
+        assert name not in parsed, f"option given twice: --{name}"
+        parsed[name] = value
+    return parsed
+
+
+def _submitters() -> dict[str, list[str]]:
+    """Every place that submits the pipeline to Flink: the Kubernetes Jobs and the compose
+    services, by name, with their ``python -m pipelines.run`` arguments."""
+    found = {}
+    for path in sorted((DEPLOY / "k8s").glob("submit-*.yaml")):
+        job = _one(f"k8s/{path.name}", "Job")
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert container["command"] == ["python", "-m", "pipelines.run"]
+        found[path.name] = container["args"]
+    for name, service in _docs("compose.yaml")[0]["services"].items():
+        if service.get("entrypoint") == ["python", "-m", "pipelines.run"]:
+            found[f"compose:{name}"] = service["command"]
+    return found
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(DEPLOY)))
+def test_yaml_parses_into_mappings(path):
+    with open(path, encoding="utf-8") as f:
+        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+    assert docs, f"{path} is empty"
+    assert all(isinstance(d, dict) for d in docs)
+
+
+def test_yaml_files_are_found():
+    names = {p.relative_to(DEPLOY).as_posix() for p in YAML_FILES}
+    assert {"compose.yaml", "k8s/flink-session.yaml", "k8s/submit-batch-job.yaml"} <= names
+
+
+def test_installed_beam_is_the_pinned_one():
+    import apache_beam
+
+    assert apache_beam.__version__ == _beam_pin()
+
+
+def test_flink_version_is_one_the_beam_release_supports():
+    assert _flink_minor() in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
+
+
+def test_job_server_pom_defaults_match_the_pins():
+    props = ET.parse(DEPLOY / "local/job-server/pom.xml").getroot().find("m:properties", POM_NS)
+    assert props.find("m:beam.version", POM_NS).text == _beam_pin()
+    assert props.find("m:flink.minor", POM_NS).text == _flink_minor()
+
+
+def test_dockerfile_builds_on_the_pinned_beam_sdk_image():
+    text = (DEPLOY / "docker/Dockerfile").read_text(encoding="utf-8")
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", text, re.M))
+    assert args["BEAM_VERSION"] == _beam_pin()
+    assert args["FLINK_MINOR"] == _flink_minor()
+    python = re.search(r">=(\d+\.\d+)", _pyproject()["project"]["requires-python"]).group(1)
+    assert f"FROM apache/beam_python{python}_sdk:${{BEAM_VERSION}}" in text
+    jar = "/opt/beam/jars/beam-runners-flink-${FLINK_MINOR}-job-server-${BEAM_VERSION}.jar"
+    copied = re.search(r"^COPY --from=job-server \\\n\s+(\S+) (\S+)$", text, re.M)
+    assert copied, "the Dockerfile must copy the job-server jar from its build stage"
+    assert copied.group(2) + Path(copied.group(1)).name == jar
+    assert f"-t {_worker_image()} ." in text
+
+
+def test_flink_deployment_versions_and_sidecar():
+    deployment = _one("k8s/flink-session.yaml", "FlinkDeployment")
+    spec = deployment["spec"]
+    assert spec["image"] == _flink_image()
+    assert spec["flinkVersion"] == "v" + _flink_minor().replace(".", "_")
+    containers = spec["taskManager"]["podTemplate"]["spec"]["containers"]
+    (sidecar,) = [c for c in containers if c["name"] == "beam-worker-pool"]
+    assert sidecar["image"] == _worker_image()
+    assert sidecar["args"] == ["--worker_pool"]
+    assert [p["containerPort"] for p in sidecar["ports"]] == [WORKER_POOL_PORT]
+    assert sidecar["livenessProbe"]["tcpSocket"]["port"] == WORKER_POOL_PORT
+
+
+def _values(node, key: str):
+    """Every value of ``key`` anywhere in a parsed YAML document."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key:
+                yield v
+            yield from _values(v, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item, key)
+
+
+def test_every_mounted_claim_is_declared():
+    claims = {d["metadata"]["name"] for d in _docs("k8s/storage.yaml")}
+    docs = [d for p in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in _docs(f"k8s/{p.name}")]
+    mounted = {claim for d in docs for claim in _values(d, "claimName")}
+    assert mounted and mounted <= claims
+
+
+def test_submitters_use_the_worker_pool_and_the_pinned_job_server():
+    submitters = _submitters()
+    assert len(submitters) >= 4, submitters.keys()
+    known = set(PipelineOptions([]).get_all_options()) | JAVA_FLINK_OPTIONS
+    for name, raw in submitters.items():
+        args = _args(raw)
+        assert set(args) <= known, f"{name}: unknown options {set(args) - known}"
+        assert args["runner"] == "FlinkRunner", name
+        assert args["flink_version"] == _flink_minor(), name
+        assert args["flink_job_server_jar"] == _job_server_jar(), name
+        assert "flink_submit_uber_jar" in args, name
+        assert args["environment_type"] == "EXTERNAL", name
+        assert args["environment_config"] == f"localhost:{WORKER_POOL_PORT}", name
+        if "streaming" in args:
+            assert int(args["checkpointing_interval"]) > 0, name
+            assert args["kafka_bootstrap_servers"] and args["input_topic"], name
+        else:
+            assert args["input"] and args["output"], name
+
+
+def test_kubernetes_submitters_target_the_flink_deployment():
+    deployment = _one("k8s/flink-session.yaml", "FlinkDeployment")
+    rest = f"{deployment['metadata']['name']}-rest:8081"  # the operator's REST service
+    for name, raw in _submitters().items():
+        if name.startswith("compose:"):
+            continue
+        assert _args(raw)["flink_master"] == rest, name
+        job = _one(f"k8s/{name}", "Job")
+        assert job["spec"]["template"]["spec"]["containers"][0]["image"] == _worker_image()
+
+
+def test_compose_stack_is_consistent():
+    services = _docs("compose.yaml")[0]["services"]
+    for name in ("jobmanager", "taskmanager"):
+        assert services[name]["image"] == _flink_image(), name
+    assert "8081:8081" in services["jobmanager"]["ports"]
+    pool = services["beam-worker-pool"]
+    assert pool["image"] == _worker_image()
+    assert pool["command"] == ["--worker_pool"]
+    assert pool["network_mode"] == "service:taskmanager"
+    assert pool["build"]["dockerfile"] == "deploy/docker/Dockerfile"
+    for name, raw in _submitters().items():
+        if name.startswith("compose:"):
+            service = services[name.removeprefix("compose:")]
+            assert service["image"] == _worker_image(), name
+            assert _args(raw)["flink_master"] == "jobmanager:8081", name
+    kafka_pom = ET.parse(DEPLOY / "local/kafka/pom.xml").getroot().find("m:properties", POM_NS)
+    kafka_version = kafka_pom.find("m:kafka.version", POM_NS).text
+    assert services["kafka"]["image"] == f"apache/kafka:{kafka_version}"
+    streaming = _args(services["submit-streaming"]["command"])
+    listeners = services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert f"//{streaming['kafka_bootstrap_servers']}" in listeners
+
+
+@pytest.mark.parametrize("script", ["flink.sh", "job_server.sh", "flink-env.sh"])
+def test_local_scripts_are_valid_bash(script):
+    subprocess.run(["bash", "-n", str(DEPLOY / "local" / script)], check=True)
