@@ -123,19 +123,6 @@ def _entity_like(token: Token) -> bool:
     return token.ent_type_ not in NOT_PARTICIPANT
 
 
-def _recipient_from_preps(head: Token) -> Token | None:
-    for prep in head.children:
-        if prep.dep_ == "prep" and prep.lower_ in RECIPIENT_PREPS:
-            obj = _pobj(prep)
-            if obj is not None and _entity_like(obj) and obj.pos_ in {"NOUN", "PROPN", "PRON"}:
-                if prep.lower_ == "at" and obj.ent_type_ in LOCATION_LABELS | {"ORG"}:
-                    continue
-                if prep.lower_ in {"of", "over", "about"} and not obj.ent_type_:
-                    continue
-                return obj
-    return None
-
-
 def _modifier_entity(noun: Token) -> Token | None:
     """'a U.S. request', "Israel's offer": the party an event noun belongs to."""
     for c in noun.children:
@@ -151,33 +138,171 @@ def _modifier_entity(noun: Token) -> Token | None:
     return None
 
 
+PARTY_LABELS = {"GPE", "ORG", "PERSON", "NORP", "LOC"}
+PARTY_PRONOUNS = {"he", "him", "she", "her", "they", "them", "it"}
+# Nouns that name people, groups or institutions: plausible targets without a name.
+PARTY_NOUNS = {
+    "people",
+    "civilian",
+    "protester",
+    "demonstrator",
+    "rebel",
+    "force",
+    "troop",
+    "soldier",
+    "police",
+    "government",
+    "official",
+    "worker",
+    "student",
+    "member",
+    "leader",
+    "prisoner",
+    "partner",
+    "authority",
+    "administrator",
+    "adviser",
+    "advisor",
+    "resident",
+    "villager",
+    "refugee",
+    "militant",
+    "insurgent",
+    "guerrilla",
+    "army",
+    "party",
+    "opposition",
+    "minister",
+    "president",
+    "journalist",
+    "activist",
+    "settler",
+    "population",
+    "community",
+    "group",
+    "country",
+    "nation",
+    "state",
+    "city",
+    "town",
+    "village",
+    "province",
+    "region",
+    "republic",
+    "serviceman",
+    "youth",
+    "hostage",
+    "hostage-taker",
+    "ambassador",
+    "envoy",
+    "delegation",
+}
+OBJECT_PREPS = RECIPIENT_PREPS | {"between", "by", "in", "into"}
+
+
+def party_like(token: Token) -> bool:
+    """A token that can be a participant: a named party, a person pronoun, a group noun,
+    or a noun modified by one ('Russian advisers', 'new EU members')."""
+    if token.ent_type_ in PARTY_LABELS or (token.pos_ == "PROPN" and not token.ent_type_):
+        return True
+    if token.pos_ == "PRON":
+        return token.lower_ in PARTY_PRONOUNS
+    if token.lemma_.lower() in PARTY_NOUNS:
+        return True
+    return any(
+        c.dep_ in {"amod", "compound", "poss", "nmod"} and c.ent_type_ in PARTY_LABELS
+        for c in token.children
+    )
+
+
+def find_party(root: Token, max_depth: int = 4) -> Token | None:
+    """The nearest party-like noun below ``root`` through prepositional phrases."""
+    frontier = [root]
+    for _ in range(max_depth):
+        nxt = []
+        for tok in frontier:
+            for c in tok.children:
+                if c.dep_ in {"prep", "agent"} and c.lower_ in OBJECT_PREPS | {"by"}:
+                    obj = _pobj(c)
+                    if obj is None:
+                        continue
+                    if obj.pos_ in {"NOUN", "PROPN"} and party_like(obj):
+                        return obj
+                    nxt.append(obj)
+                elif c.dep_ in {"acl", "pcomp", "dobj", "pobj"}:
+                    if c.dep_ in {"dobj", "pobj"} and party_like(c):
+                        return c
+                    nxt.append(c)
+        frontier = nxt
+    return None
+
+
+def _prep_objects(head: Token, preps: set[str]) -> list[Token]:
+    out = []
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ in preps:
+            obj = _pobj(prep)
+            if obj is not None and _entity_like(obj) and obj.pos_ in {"NOUN", "PROPN", "PRON"}:
+                out.append(obj)
+    return out
+
+
 def verb_recipient(
     trigger: Trigger, verb: Token, event_nouns: frozenset[str] = frozenset(), depth: int = 0
 ) -> Token | None:
-    """The target of a verbal trigger; an event noun as object ('reaffirmed their commitment',
-    'rejected a U.S. request') is looked through to the party it names."""
+    """The target of a verbal trigger: a party named by the object, a dative or a
+    prepositional phrase, preferring named parties and groups over things ('cut off
+    electricity to Nakhichevan' -> Nakhichevan); then the subject of a demanded clause,
+    parties inside the object phrase, complement clauses, and a place the action is in."""
     if is_passive(verb):
         return _child(verb, "nsubjpass")
     obj = direct_object(verb)
-    if obj is not None and obj.ent_type_ not in NOT_PARTICIPANT:
-        lemma = obj.lemma_.lower()
-        if trigger.object != obj and lemma not in _EVENT_NOUN_CACHE and lemma not in event_nouns:
-            return obj
-        found = _recipient_from_preps(obj) or _modifier_entity(obj)
+    if obj is not None and (
+        obj.ent_type_ in NOT_PARTICIPANT or obj.pos_ == "PRON" and obj.lower_ not in PARTY_PRONOUNS
+    ):
+        obj = None
+    dative = _child(verb, "dative")
+    if dative is not None and dative.pos_ == "ADP":
+        dative = _pobj(dative)
+    direct = [t for t in (obj, dative) if t is not None and t != trigger.object]
+    preps = [
+        t
+        for t in _prep_objects(verb, RECIPIENT_PREPS)
+        if not (t.head.lower_ == "at" and t.ent_type_ in LOCATION_LABELS | {"ORG"})
+    ]
+    for cand in [*direct, *preps]:
+        if party_like(cand) and cand.lemma_.lower() not in event_nouns:
+            return cand
+    if trigger.entry.type == "REQUEST" or verb.lemma_.lower() in {"demand", "urge", "ask"}:
+        for c in verb.children:
+            if c.dep_ == "ccomp":
+                subj = _child(c, "nsubj")
+                if subj is not None and party_like(subj):
+                    return subj
+                found = find_party(c)
+                if found is not None:
+                    return found
+    for cand in [t for t in (obj, dative) if t is not None] + preps:
+        found = find_party(cand)
         if found is not None:
             return found
-    found = _child(verb, "dative")
-    if found is not None:
-        return _pobj(found) if found.pos_ == "ADP" else found
-    found = _recipient_from_preps(verb)
-    if found is not None:
-        return found
+        if cand.lemma_.lower() in event_nouns or cand.lemma_.lower() in _EVENT_NOUN_CACHE:
+            owner = _modifier_entity(cand)
+            if owner is not None:
+                return owner
     if depth < 2:
         for c in verb.children:
-            if c.dep_ in {"xcomp", "ccomp"} and c.pos_ in {"VERB", "AUX"}:
+            if c.dep_ in {"xcomp", "ccomp", "advcl"} and c.pos_ in {"VERB", "AUX"}:
                 found = verb_recipient(trigger, c, event_nouns, depth + 1)
                 if found is not None:
                     return found
+    if depth == 0:
+        place = location(verb)
+        if place is not None and place.ent_type_ in {"GPE", "LOC"}:
+            return place
+        for cand in direct:
+            if cand.lemma_.lower() not in event_nouns and cand.ent_type_:
+                return cand
     return None
 
 
@@ -193,7 +318,6 @@ _EVENT_NOUN_CACHE = {
     "appeal",
     "decision",
     "policy",
-    "policies",
     "initiative",
     "bid",
 }

