@@ -72,8 +72,10 @@ def subject(verb: Token) -> Token | None:
             if own.lower_ in {"who", "which", "that"} and t.dep_ == "relcl":
                 return t.head
             return own
-        if _child(t, "nsubjpass") is not None:
-            return None
+        passive_subject = _child(t, "nsubjpass")
+        if passive_subject is not None:
+            # 'X is expected to send': the raised subject acts in the complement clause
+            return passive_subject if t != verb else None
         if t.dep_ in {"relcl", "acl"} and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
             return t.head
         if t.dep_ == "xcomp":
