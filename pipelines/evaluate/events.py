@@ -23,11 +23,9 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import spacy
 
 from pipelines.extract.model import LoadedModel, SpacyEventModelHandler, extract_batch
 
@@ -282,7 +280,3 @@ def main(args: argparse.Namespace) -> int:
         for e in scores["extractor"].errors:
             print(json.dumps(e, ensure_ascii=False))
     return 0
-
-
-__all__: Iterable[str] = ["add_arguments", "main", "score", "participant_matches"]
-_ = spacy  # the baseline parses with the same spaCy pipeline as the extractor
