@@ -111,7 +111,16 @@ taskmanager:
   numberOfTaskSlots: $SLOTS
   memory:
     process:
-      size: 1600m
+      size: 2048m
+    # A Beam batch job deploys all its stages at once and each blocking (sort-shuffle) result
+    # partition takes its own buffers: give the network more than Flink's default 10 %.
+    network:
+      fraction: 0.3
+      min: 256m
+      max: 512m
+  network:
+    sort-shuffle:
+      min-buffers: 64
 parallelism:
   default: 1
 rest:
