@@ -87,7 +87,8 @@ def to_json(record: dict) -> str:
     return json.dumps(record, default=_json_default, ensure_ascii=False)
 
 
-def print_table(name: str, records: list[dict], width: int, out=sys.stdout) -> None:
+def print_table(name: str, records: list[dict], width: int, out=None) -> None:
+    out = out or sys.stdout
     columns = COLUMNS.get(name)
     if columns is None:
         for record in records:

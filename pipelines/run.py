@@ -34,7 +34,8 @@ def _help_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_summary(totals: dict[str, int], out=sys.stdout) -> None:
+def print_summary(totals: dict[str, int], out=None) -> None:
+    out = out or sys.stdout
     width = max(map(len, totals))
     print("Run summary:", file=out)
     for name, value in totals.items():
