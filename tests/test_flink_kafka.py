@@ -1,0 +1,129 @@
+"""The streaming pipeline on the local Flink session cluster, between real Kafka topics.
+
+Seed articles go into a topic; a streaming job (``--streaming``, Python workers from the
+cluster's worker pool) turns them into Avro events on another topic; the test waits for the
+events the DirectRunner file run gives, then stops the job with a savepoint (Flink's clean
+stop) and checks that the submitting process ends with success.
+Needs the broker of deploy/local/kafka.sh; the cluster is used or started as in test_flink.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import test_flink
+from kafka_helpers import BOOTSTRAP, admin, create_topic
+from test_flink import POOL_PORT, REST_PORT, ROOT
+
+from pipelines.consume import consume
+from pipelines.produce import produce
+
+pytestmark = [pytest.mark.flink, pytest.mark.kafka]
+
+# The Flink fixtures of test_flink.py: the cluster, the job-server jar, the DirectRunner run.
+session_cluster = test_flink.session_cluster
+job_server_jar = test_flink.job_server_jar
+direct = test_flink.direct
+
+EVENTS_TIMEOUT = 300
+STOP_TIMEOUT = 120
+
+
+def _rest(path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{REST_PORT}{path}",
+        data=data,
+        headers={"Content-Type": "application/json"},
+        method="GET" if body is None else "POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _running_jobs() -> set[str]:
+    return {j["jid"] for j in _rest("/jobs/overview")["jobs"] if j["state"] == "RUNNING"}
+
+
+def _stop_with_savepoint(job_id: str, target: str) -> str:
+    """Stop the job with a savepoint; returns the savepoint's location."""
+    trigger = _rest(f"/jobs/{job_id}/stop", {"targetDirectory": target, "drain": False})
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        status = _rest(f"/jobs/{job_id}/savepoints/{trigger['request-id']}")
+        if status["status"]["id"] == "COMPLETED":
+            operation = status["operation"]
+            assert "failure-cause" not in operation, operation
+            return operation["location"]
+        time.sleep(1)
+    raise AssertionError(f"job {job_id} did not stop within {STOP_TIMEOUT} s")
+
+
+def _event_ids_in(topic: str) -> set[str]:
+    messages = list(consume(BOOTSTRAP, topic, idle_timeout=2))
+    assert [m.error for m in messages if m.error] == []
+    return {m.record["event_id"] for m in messages}
+
+
+@pytest.fixture(scope="module")
+def kafka():
+    client = admin()
+    yield client
+    client.close()
+
+
+def test_streaming_job_on_flink_turns_kafka_articles_into_events(
+    kafka, session_cluster, direct, job_server_jar, tmp_path
+):
+    _, expected_ids = direct
+    source = create_topic(kafka, "flink-articles", partitions=2)
+    events = create_topic(kafka, "flink-events")
+    dead = create_topic(kafka, "flink-dead")
+    produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
+    before = _running_jobs()
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipelines.run",
+        "--runner=FlinkRunner",
+        f"--flink_master={session_cluster}",
+        f"--flink_job_server_jar={job_server_jar}",
+        "--environment_type=EXTERNAL",
+        f"--environment_config=localhost:{POOL_PORT}",
+        "--streaming",
+        "--checkpointing_interval=5000",
+        f"--kafka_bootstrap_servers={BOOTSTRAP}",
+        f"--input_topic={source}",
+        f"--output_topic={events}",
+        f"--dead_letter_topic={dead}",
+        f"--consumer_group=flink-{source}",
+        "--output_dir=",
+    ]
+    log = open(tmp_path / "submit.log", "w")  # noqa: SIM115  (closed below)
+    submit = subprocess.Popen(
+        cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log
+    )
+    try:
+        seen: set[str] = set()
+        deadline = time.monotonic() + EVENTS_TIMEOUT
+        while time.monotonic() < deadline and len(seen) < len(expected_ids):
+            assert submit.poll() is None, (tmp_path / "submit.log").read_text()[-4000:]
+            seen = _event_ids_in(events)
+            time.sleep(2)
+        assert sorted(seen) == expected_ids
+        (job_id,) = _running_jobs() - before
+        savepoint = _stop_with_savepoint(job_id, f"file://{tmp_path}/savepoints")
+        assert savepoint.startswith("file:")
+        assert submit.wait(timeout=STOP_TIMEOUT) == 0, (tmp_path / "submit.log").read_text()
+    finally:
+        if submit.poll() is None:
+            submit.kill()
+            submit.wait()
+        log.close()
+    assert sorted(_event_ids_in(events)) == expected_ids
