@@ -47,6 +47,11 @@ def _excluded_components(name: str) -> list[str]:
     return sorted(names - USED_COMPONENTS)
 
 
+def load_spacy(name: str) -> Language:
+    """The spaCy pipeline ``name`` with only the components the rules read."""
+    return spacy.load(name, exclude=_excluded_components(name))
+
+
 class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
     """Loads a spaCy pipeline once per worker and extracts events from batches of articles."""
 
@@ -64,7 +69,7 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         self._share = share_across_processes
 
     def load_model(self) -> LoadedModel:
-        nlp = spacy.load(self._spacy_model, exclude=_excluded_components(self._spacy_model))
+        nlp = load_spacy(self._spacy_model)
         return LoadedModel(nlp, load_lexicon(self._lexicon_path), model_name(nlp))
 
     def share_model_across_processes(self) -> bool:

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures: throughput, memory and streaming latency of the pipeline."""
