@@ -12,10 +12,24 @@ READ = "articles_read"
 CLEANED = "articles_cleaned"
 DUPLICATES = "duplicates"
 KEPT = "articles_kept"
+WITH_EVENTS = "articles_with_events"
+WITHOUT_EVENTS = "articles_without_events"
 EVENTS = "events_written"
 DEAD_LETTERS = "dead_letters"
 SINK_REJECTS = "records_rejected_by_sinks"  # output records failing their schema (a bug)
-SUMMARY_ORDER = (READ, CLEANED, DUPLICATES, DEAD_LETTERS, KEPT, EVENTS, SINK_REJECTS)
+SUMMARY_ORDER = (
+    READ,
+    CLEANED,
+    DUPLICATES,
+    DEAD_LETTERS,
+    KEPT,
+    WITH_EVENTS,
+    WITHOUT_EVENTS,
+    EVENTS,
+    SINK_REJECTS,
+)
+# The four ends of an input; every input reaches exactly one of them.
+OUTCOMES = (WITH_EVENTS, WITHOUT_EVENTS, DUPLICATES, DEAD_LETTERS)
 
 
 class _CountFn(beam.DoFn):
@@ -48,6 +62,15 @@ def summary(result) -> dict[str, int]:
     return totals
 
 
+def article_outcome(name: str) -> Metrics.DelegatingCounter:
+    """The counter of one of the four ends of an input (see ``OUTCOMES``)."""
+    if name not in OUTCOMES:
+        raise ValueError(f"not an article outcome: {name!r}")
+    return Metrics.counter(NAMESPACE, name)
+
+
 def balanced(totals: dict[str, int]) -> bool:
-    """Every article read is accounted for: read = kept + duplicates + dead letters."""
-    return totals[READ] == totals[KEPT] + totals[DUPLICATES] + totals[DEAD_LETTERS]
+    """Every input is accounted for exactly once: read = articles with events + articles
+    without events + duplicates + dead letters, and the kept articles are the first two."""
+    kept = totals[WITH_EVENTS] + totals[WITHOUT_EVENTS]
+    return totals[READ] == sum(totals[name] for name in OUTCOMES) and totals[KEPT] == kept

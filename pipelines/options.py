@@ -56,6 +56,15 @@ class NewsPipelineOptions(PipelineOptions):
             help="Articles with fewer words after cleaning are dead letters. Default: 25.",
         )
         stages.add_argument(
+            "--non_english",
+            choices=("dead_letter", "keep"),
+            default="dead_letter",
+            help="Articles whose cleaned text is not English (detected from stopword shares): "
+            "dead_letter (error non_english), or keep them, with their language code, as "
+            "articles without events (events are extracted from English only). "
+            "Default: dead_letter.",
+        )
+        stages.add_argument(
             "--dedupe_threshold",
             type=float,
             default=0.8,

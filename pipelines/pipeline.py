@@ -7,6 +7,7 @@ from apache_beam.options.pipeline_options import StandardOptions
 
 from pipelines import counting
 from pipelines.clean import CleanArticles
+from pipelines.clean.language import ENGLISH
 from pipelines.dedupe import DedupeArticles, parse_duration
 from pipelines.extract import ExtractEvents
 from pipelines.io.avro import OUTPUT_KINDS, ValidateRecords, WriteAvroFiles
@@ -106,16 +107,25 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     """Build the whole graph on ``p`` from ``options``."""
     opts = options.view_as(NewsPipelineOptions)
     articles, read_dead = read_articles(p, opts)
-    cleaned = articles | "Clean" >> CleanArticles(opts.min_words)
+    cleaned = articles | "Clean" >> CleanArticles(opts.min_words, opts.non_english)
     unique = cleaned.articles | counting.Count(counting.CLEANED)
     deduped = unique | "Dedupe" >> DedupeArticles(
         opts.dedupe_threshold,
         streaming=options.view_as(StandardOptions).streaming,
         horizon_seconds=dedupe_horizon_seconds(opts.dedupe_horizon),
     )
-    extracted = deduped.unique | "Extract" >> ExtractEvents(
+    # Events come from English text only; other languages (--non_english=keep) are kept as
+    # articles without events.
+    english, other_language = deduped.unique | "By language" >> beam.Partition(
+        lambda article, _: 0 if article.get("language") == ENGLISH else 1, 2
+    )
+    extracted = english | "Extract" >> ExtractEvents(
         opts.spacy_model, opts.lexicon, opts.inference_batch_size
     )
+    kept = (
+        extracted.articles,
+        other_language | counting.Count(counting.WITHOUT_EVENTS),
+    ) | "Kept articles" >> beam.Flatten()
     dead_letters = (
         read_dead,
         cleaned.dead_letters,
@@ -123,7 +133,7 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     ) | "Dead letters" >> beam.Flatten()
     {
         "events": extracted.events,
-        "articles": extracted.articles | counting.Count(counting.KEPT),
+        "articles": kept | counting.Count(counting.KEPT),
         "duplicates": deduped.duplicates | counting.Count(counting.DUPLICATES),
         "dead_letters": dead_letters | counting.Count(counting.DEAD_LETTERS),
     } | "Outputs" >> Outputs(opts)

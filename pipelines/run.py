@@ -40,15 +40,12 @@ def print_summary(totals: dict[str, int], out=None) -> None:
     print("Run summary:", file=out)
     for name, value in totals.items():
         print(f"  {name.replace('_', ' '):<{width}}  {value:>8,}", file=out)
-    kept, dup, dead = (
-        totals[counting.KEPT],
-        totals[counting.DUPLICATES],
-        totals[counting.DEAD_LETTERS],
-    )
     verdict = "balanced" if counting.balanced(totals) else "NOT BALANCED"
     print(
-        f"  read {totals[counting.READ]:,} = kept {kept:,} + duplicates {dup:,} "
-        f"+ dead letters {dead:,}: {verdict}",
+        f"  read {totals[counting.READ]:,} = with events {totals[counting.WITH_EVENTS]:,} "
+        f"+ without events {totals[counting.WITHOUT_EVENTS]:,} "
+        f"+ duplicates {totals[counting.DUPLICATES]:,} "
+        f"+ dead letters {totals[counting.DEAD_LETTERS]:,}: {verdict}",
         file=out,
     )
 

@@ -8,11 +8,16 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
+from pipelines.clean.language import ENGLISH, detect_language
 from pipelines.clean.text import clean_html, clean_text, word_count
 from pipelines.records import Record, article_payload, make_dead_letter
 
 ARTICLES = "articles"
 DEAD_LETTERS = "dead_letters"
+# What to do with an article that is not in English (events are extracted from English only).
+NON_ENGLISH_DEAD_LETTER = "dead_letter"
+NON_ENGLISH_KEEP = "keep"
+NON_ENGLISH_CHOICES = (NON_ENGLISH_DEAD_LETTER, NON_ENGLISH_KEEP)
 
 
 class CleanError(ValueError):
@@ -23,10 +28,14 @@ class CleanError(ValueError):
         self.error_type = error_type
 
 
-def clean_article(article: Record, min_words: int) -> Record:
-    """The article with ``text`` = cleaned story text and ``html`` = None.
+def clean_article(
+    article: Record, min_words: int, non_english: str = NON_ENGLISH_DEAD_LETTER
+) -> Record:
+    """The article with ``text`` = cleaned story text, ``html`` = None and ``language`` = the
+    detected language (ISO 639 code, ``und`` when undetermined).
 
-    Raises CleanError when there is no story text, or fewer than ``min_words`` words of it.
+    Raises CleanError when there is no story text, fewer than ``min_words`` words of it, or
+    (with ``non_english`` = dead_letter) when the text is not English.
     """
     title = article.get("title")
     if article.get("html"):
@@ -42,20 +51,28 @@ def clean_article(article: Record, min_words: int) -> Record:
         raise CleanError(
             "too_short", f"{words} words left after cleaning, fewer than the minimum {min_words}"
         )
-    return {**article, "title": title, "text": text, "html": None}
+    language = detect_language(text)
+    if language.code != ENGLISH and non_english == NON_ENGLISH_DEAD_LETTER:
+        raise CleanError(
+            "non_english", f"not English, so no events are extracted: {language.describe()}"
+        )
+    return {**article, "title": title, "text": text, "html": None, "language": language.code}
 
 
 class CleanArticleFn(beam.DoFn):
     """Cleans one article; failures go to the ``dead_letters`` output with their reason."""
 
-    def __init__(self, min_words: int) -> None:
+    def __init__(self, min_words: int, non_english: str = NON_ENGLISH_DEAD_LETTER) -> None:
+        if non_english not in NON_ENGLISH_CHOICES:
+            raise ValueError(f"non_english must be one of {NON_ENGLISH_CHOICES}")
         self.min_words = min_words
+        self.non_english = non_english
         self.cleaned = Metrics.counter("clean", "articles_cleaned")
         self.rejected = Metrics.counter("clean", "dead_letters")
 
     def process(self, article: Record) -> Iterator[Record | TaggedOutput]:
         try:
-            cleaned = clean_article(article, self.min_words)
+            cleaned = clean_article(article, self.min_words, self.non_english)
         except CleanError as e:
             error_type, message = e.error_type, str(e)
         except Exception as e:  # any failure on one article becomes its dead letter
@@ -81,11 +98,12 @@ class CleanArticleFn(beam.DoFn):
 class CleanArticles(beam.PTransform):
     """Articles -> (``articles``: cleaned, ``dead_letters``): each input ends in exactly one."""
 
-    def __init__(self, min_words: int = 25) -> None:
+    def __init__(self, min_words: int = 25, non_english: str = NON_ENGLISH_DEAD_LETTER) -> None:
         super().__init__()
         self.min_words = min_words
+        self.non_english = non_english
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return articles | "Clean" >> beam.ParDo(CleanArticleFn(self.min_words)).with_outputs(
-            DEAD_LETTERS, main=ARTICLES
-        )
+        return articles | "Clean" >> beam.ParDo(
+            CleanArticleFn(self.min_words, self.non_english)
+        ).with_outputs(DEAD_LETTERS, main=ARTICLES)

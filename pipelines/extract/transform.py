@@ -8,6 +8,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.ml.inference.base import PredictionResult, RunInference
 
+from pipelines import counting
 from pipelines.extract.model import Extraction, SpacyEventModelHandler
 from pipelines.records import article_payload, make_dead_letter
 
@@ -15,7 +16,15 @@ EVENTS, ARTICLES, DEAD_LETTERS = "events", "articles", "dead_letters"
 
 
 class _Route(beam.DoFn):
-    """Sends each article's events on, and the article to ``articles`` or ``dead_letters``."""
+    """Sends each article's events on, and the article to ``articles`` or ``dead_letters``.
+
+    An article's events come out of one call, so it is counted here, without a GroupByKey, as
+    an article with or without events (which works in streaming too).
+    """
+
+    def setup(self) -> None:
+        self._with_events = counting.article_outcome(counting.WITH_EVENTS)
+        self._without_events = counting.article_outcome(counting.WITHOUT_EVENTS)
 
     def process(self, result: PredictionResult) -> Iterator[Any]:
         article: dict = result.example
@@ -35,6 +44,7 @@ class _Route(beam.DoFn):
             return
         for event in outcome.events:
             yield beam.pvalue.TaggedOutput(EVENTS, event)
+        (self._with_events if outcome.events else self._without_events).inc()
         yield beam.pvalue.TaggedOutput(ARTICLES, article)
 
 
