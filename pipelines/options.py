@@ -56,6 +56,14 @@ class NewsPipelineOptions(PipelineOptions):
             help="Articles with fewer words after cleaning are dead letters. Default: 25.",
         )
         stages.add_argument(
+            "--max_article_chars",
+            type=int,
+            default=2_000_000,
+            help="Articles whose text or page is longer (in characters, before cleaning) are "
+            "dead letters (too_long) rather than holding a worker for minutes. "
+            "Default: 2,000,000.",
+        )
+        stages.add_argument(
             "--non_english",
             choices=("dead_letter", "keep"),
             default="dead_letter",

@@ -107,7 +107,9 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     """Build the whole graph on ``p`` from ``options``."""
     opts = options.view_as(NewsPipelineOptions)
     articles, read_dead = read_articles(p, opts)
-    cleaned = articles | "Clean" >> CleanArticles(opts.min_words, opts.non_english)
+    cleaned = articles | "Clean" >> CleanArticles(
+        opts.min_words, opts.non_english, opts.max_article_chars
+    )
     unique = cleaned.articles | counting.Count(counting.CLEANED)
     deduped = unique | "Dedupe" >> DedupeArticles(
         opts.dedupe_threshold,

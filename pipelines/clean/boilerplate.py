@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from pipelines.clean.lexicon import READER_ADDRESS, STRONG_UI, WEAK_UI, stoplist_for
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|©")
-_LINK = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|(?<!\w)[@#]\w+|\S+\.(?:com|org|net)\b")
+_LINK = re.compile(
+    # Addresses and domains are matched from the start of a token only: unanchored, "\S+"
+    # retried at every position of a long token takes quadratic time.
+    r"https?://\S+|www\.\S+|(?<!\S)[^\s@]+@\S+\.\w+|(?<!\w)[@#]\w+|(?<!\S)\S+\.(?:com|org|net)\b"
+)
 _SEPARATOR = re.compile(r"(?<!\w)[|•»›·>](?!\w)")
 _SENTENCE_END = re.compile(r"[.!?:;…。！？][\"”’'\)\]」]*$")
 _KEY_JUNK = re.compile(r"[\W_]+")

@@ -18,6 +18,8 @@ DEAD_LETTERS = "dead_letters"
 NON_ENGLISH_DEAD_LETTER = "dead_letter"
 NON_ENGLISH_KEEP = "keep"
 NON_ENGLISH_CHOICES = (NON_ENGLISH_DEAD_LETTER, NON_ENGLISH_KEEP)
+# Longer input (text or page) is no news article; it would hold a worker for many minutes.
+DEFAULT_MAX_CHARS = 2_000_000
 
 
 class CleanError(ValueError):
@@ -29,14 +31,23 @@ class CleanError(ValueError):
 
 
 def clean_article(
-    article: Record, min_words: int, non_english: str = NON_ENGLISH_DEAD_LETTER
+    article: Record,
+    min_words: int,
+    non_english: str = NON_ENGLISH_DEAD_LETTER,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> Record:
     """The article with ``text`` = cleaned story text, ``html`` = None and ``language`` = the
     detected language (ISO 639 code, ``und`` when undetermined).
 
-    Raises CleanError when there is no story text, fewer than ``min_words`` words of it, or
-    (with ``non_english`` = dead_letter) when the text is not English.
+    Raises CleanError when the input is longer than ``max_chars``, when there is no story
+    text or fewer than ``min_words`` words of it, or (with ``non_english`` = dead_letter) when
+    the text is not English.
     """
+    size = len(article.get("html") or article.get("text") or "")
+    if size > max_chars:
+        raise CleanError(
+            "too_long", f"{size:,} characters of input, more than the maximum {max_chars:,}"
+        )
     title = article.get("title")
     if article.get("html"):
         title, text = clean_html(article["html"], title)
@@ -62,17 +73,23 @@ def clean_article(
 class CleanArticleFn(beam.DoFn):
     """Cleans one article; failures go to the ``dead_letters`` output with their reason."""
 
-    def __init__(self, min_words: int, non_english: str = NON_ENGLISH_DEAD_LETTER) -> None:
+    def __init__(
+        self,
+        min_words: int,
+        non_english: str = NON_ENGLISH_DEAD_LETTER,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         if non_english not in NON_ENGLISH_CHOICES:
             raise ValueError(f"non_english must be one of {NON_ENGLISH_CHOICES}")
         self.min_words = min_words
         self.non_english = non_english
+        self.max_chars = max_chars
         self.cleaned = Metrics.counter("clean", "articles_cleaned")
         self.rejected = Metrics.counter("clean", "dead_letters")
 
     def process(self, article: Record) -> Iterator[Record | TaggedOutput]:
         try:
-            cleaned = clean_article(article, self.min_words, self.non_english)
+            cleaned = clean_article(article, self.min_words, self.non_english, self.max_chars)
         except CleanError as e:
             error_type, message = e.error_type, str(e)
         except Exception as e:  # any failure on one article becomes its dead letter
@@ -98,12 +115,14 @@ class CleanArticleFn(beam.DoFn):
 class CleanArticles(beam.PTransform):
     """Articles -> (``articles``: cleaned, ``dead_letters``): each input ends in exactly one."""
 
-    def __init__(self, min_words: int = 25, non_english: str = NON_ENGLISH_DEAD_LETTER) -> None:
+    def __init__(
+        self,
+        min_words: int = 25,
+        non_english: str = NON_ENGLISH_DEAD_LETTER,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         super().__init__()
-        self.min_words = min_words
-        self.non_english = non_english
+        self._fn = CleanArticleFn(min_words, non_english, max_chars)
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return articles | "Clean" >> beam.ParDo(
-            CleanArticleFn(self.min_words, self.non_english)
-        ).with_outputs(DEAD_LETTERS, main=ARTICLES)
+        return articles | "Clean" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTERS, main=ARTICLES)
