@@ -16,20 +16,22 @@ class ShareResult(NamedTuple):
     tokens: int
 
 
-def parse_share(model: str, texts: list[str]) -> ShareResult:
+def parse_share(model: str, texts: list[str], batch_size: int) -> ShareResult:
     """Load ``model`` as the pipeline does and run ``nlp.pipe`` over ``texts``."""
     start = time.perf_counter()
     nlp = load_spacy(model)
     loaded = time.perf_counter()
     docs = tokens = 0
-    for doc in nlp.pipe(texts):
+    for doc in nlp.pipe(texts, batch_size=batch_size):
         docs += 1
         tokens += len(doc)
     return ShareResult(loaded - start, time.perf_counter() - loaded, docs, tokens)
 
 
-def run_spacy_alone(model: str, texts: list[str], workers: int) -> list[ShareResult]:
+def run_spacy_alone(
+    model: str, texts: list[str], workers: int, batch_size: int
+) -> list[ShareResult]:
     """Parse ``texts`` in ``workers`` fresh (spawned) processes, round-robin shares."""
-    shares = [(model, texts[i::workers]) for i in range(workers)]
+    shares = [(model, texts[i::workers], batch_size) for i in range(workers)]
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         return pool.starmap(parse_share, shares)

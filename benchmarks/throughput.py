@@ -60,10 +60,10 @@ def _cpu_now() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def measure_spacy(sample: Sample, workers: int, model: str) -> Run:
+def measure_spacy(sample: Sample, workers: int, model: str, batch_size: int) -> Run:
     cpu, start = _cpu_now(), time.perf_counter()
     with TreeMonitor(os.getpid(), exclude=(os.getpid(),)) as mon:
-        shares = run_spacy_alone(model, sample.texts, workers)
+        shares = run_spacy_alone(model, sample.texts, workers, batch_size)
     seconds = time.perf_counter() - start
     load = max(s.load_seconds for s in shares)
     parse = max(s.parse_seconds for s in shares)
@@ -71,7 +71,7 @@ def measure_spacy(sample: Sample, workers: int, model: str) -> Run:
     return Run(seconds, _cpu_now() - cpu, mon.largest_mib, mon.busy_processes(1.0), note)
 
 
-def measure_pipeline(sample: Sample, workers: int, batch_size: int | None) -> Run:
+def measure_pipeline(sample: Sample, workers: int, model: str, batch_size: int) -> Run:
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         link_files(sample.files, Path(tmp) / "in")
         cmd = [
@@ -83,9 +83,9 @@ def measure_pipeline(sample: Sample, workers: int, batch_size: int | None) -> Ru
             "--direct_running_mode=multi_processing",
             f"--input={tmp}/in",
             f"--output={tmp}/out/",
+            f"--inference_batch_size={batch_size}",
+            f"--spacy_model={model}",
         ]
-        if batch_size:
-            cmd.append(f"--inference_batch_size={batch_size}")
         cpu, start = _cpu_now(), time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with TreeMonitor(proc.pid) as mon:
@@ -163,20 +163,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="Runs of (a) and (b) (default 3).")
     parser.add_argument("--spacy-model", default=DEFAULT_MODEL, help="spaCy model package.")
     parser.add_argument(
-        "--inference-batch-size",
+        "--batch-size",
         type=int,
-        default=None,
-        help="Passed to the pipeline as --inference_batch_size (default: its own default).",
+        default=32,
+        help="Articles per spaCy batch in both: nlp.pipe's batch_size in (a), "
+        "--inference_batch_size in (b) (default 32, the pipeline's default).",
     )
     args = parser.parse_args(argv)
-    if args.n < 1 or args.workers < 1 or args.repeat < 1:
-        parser.error("--n, --workers and --repeat must be at least 1")
+    if min(args.n, args.workers, args.repeat, args.batch_size) < 1:
+        parser.error("--n, --workers, --repeat and --batch-size must be at least 1")
     sample = load_sample(corpus_dir(args.corpus), args.n)
     print(f"{len(sample.articles)} articles from {sample.files[0].parents[1]}", flush=True)
     runs: dict[str, list[Run]] = defaultdict(list)
     for i in range(args.repeat):
-        runs["a"].append(measure_spacy(sample, args.workers, args.spacy_model))
-        runs["b"].append(measure_pipeline(sample, args.workers, args.inference_batch_size))
+        runs["a"].append(measure_spacy(sample, args.workers, args.spacy_model, args.batch_size))
+        runs["b"].append(measure_pipeline(sample, args.workers, args.spacy_model, args.batch_size))
         a, b = runs["a"][-1], runs["b"][-1]
         print(f"run {i + 1}: (a) {a.seconds:.1f} s, (b) {b.seconds:.1f} s", flush=True)
     print_report(
