@@ -58,7 +58,7 @@ def clean_article(
     else:
         raise CleanError("no_text", "article has neither text nor html")
     words = word_count(text)
-    if words < min_words:
+    if words < max(min_words, 1):
         raise CleanError(
             "too_short", f"{words} words left after cleaning, fewer than the minimum {min_words}"
         )
