@@ -35,7 +35,8 @@ class _Route(beam.DoFn):
                 make_dead_letter(
                     stage="extract",
                     error_type=outcome.error_type,
-                    message=outcome.error_message or outcome.error_type,
+                    # e.g. "KeyError: 'REJECT'": the exception's class, then its message
+                    message=f"{outcome.error_type}: {outcome.error_message or '(no message)'}",
                     origin=article.get("origin") or "",
                     payload=article_payload(article),
                     article_id=article.get("article_id"),
