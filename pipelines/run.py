@@ -13,6 +13,8 @@ import sys
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from pipelines import counting
 from pipelines.io.avro import prepare_output_dir
@@ -20,6 +22,8 @@ from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
 
 log = logging.getLogger("pipelines.run")
+# How long the start-up check waits for a Kafka broker to answer.
+KAFKA_CHECK_TIMEOUT_MS = 10_000
 
 
 def _help_parser() -> argparse.ArgumentParser:
@@ -50,13 +54,29 @@ def print_summary(totals: dict[str, int], out=None) -> None:
     )
 
 
+def check_kafka(bootstrap_servers: str) -> None:
+    """Fail at start when no broker answers, not at the first write after all the work."""
+    try:
+        client = KafkaAdminClient(
+            bootstrap_servers=bootstrap_servers,
+            request_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
+            bootstrap_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
+        )
+    except KafkaError as e:
+        raise ConfigurationError(f"no Kafka broker answers at {bootstrap_servers}: {e}") from None
+    client.close()
+
+
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
     options = PipelineOptions(argv)
     opts = options.view_as(NewsPipelineOptions)
     streaming = options.view_as(StandardOptions).streaming
-    if (opts.input_topic or opts.output_topic) and not opts.kafka_bootstrap_servers:
-        raise ConfigurationError("--input_topic/--output_topic need --kafka_bootstrap_servers")
+    topics = (opts.input_topic, opts.output_topic, opts.dead_letter_topic, opts.duplicates_topic)
+    if any(topics) and not opts.kafka_bootstrap_servers:
+        raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
+    if any(topics):
+        check_kafka(opts.kafka_bootstrap_servers)
     if opts.output and "://" not in opts.output:
         prepare_output_dir(opts.output)
     pipeline = beam.Pipeline(options=options)

@@ -20,6 +20,8 @@ OUTPUT_KINDS = {
     "dead_letters": "dead_letter",
 }
 INVALID = "invalid"
+# prepare_output_dir writes this much to prove the output folder takes data.
+PROBE_BYTES = 1 << 20
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +67,20 @@ def output_prefix(output: str, kind: str) -> str:
 
 
 def prepare_output_dir(output: str) -> None:
-    """Create the output folder and check it is writable, so a run fails at start, not at
-    the end; remove this pipeline's Avro files of an earlier run, so readers never mix runs."""
+    """Create the output folder and check that a megabyte can be written to it, so a run on a
+    read-only or full disk fails at start, not at the end; remove this pipeline's Avro files
+    of an earlier run, so readers never mix runs."""
     probe = os.path.join(output, ".write-check")
     try:
         os.makedirs(output, exist_ok=True)
-        with open(probe, "wb") as f:
-            f.write(b"ok")
-        os.remove(probe)
+        try:
+            with open(probe, "wb") as f:
+                f.write(bytes(PROBE_BYTES))
+                f.flush()
+                os.fsync(f.fileno())
+        finally:
+            if os.path.exists(probe):
+                os.remove(probe)
     except OSError as e:
         raise ConfigurationError(f"output folder {output!r} is not writable: {e}") from e
     stale = [p for kind in OUTPUT_KINDS for p in glob.glob(output_prefix(output, kind) + "-*.avro")]
