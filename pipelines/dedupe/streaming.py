@@ -2,7 +2,8 @@
 """Streaming de-duplication: stateful, first-seen wins, memory bounded by a time horizon.
 
 GroupByKey never fires on an unbounded global window, so the decision is spread over keyed
-state, in five steps:
+state, in five steps chained one after the other (each step forwards what a later step needs,
+because the streaming DirectRunner never feeds a stateful step from a Flatten of two streams):
 
 1. ``_IdGate`` (key: article_id) passes the first delivery of an id and makes later ones
    ``id`` duplicates; it stamps the arrival order and fingerprints the article.
@@ -55,7 +56,8 @@ from pipelines.dedupe.minhash import fingerprint, similarity
 from pipelines.records import Record, make_duplicate
 
 BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
-_BANDS, _ENTRY, _PROBE = "bands", "entry", "probe"
+_BANDS = "bands"
+_ENTRY_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _LOG = logging.getLogger(__name__)
@@ -154,9 +156,9 @@ class _IdGate(beam.DoFn):
         seen.write(ref)
         expire.set(self._state.expiry(ref.micros))
         fp = fingerprint(article.get("text") or "")
-        yield beam.pvalue.TaggedOutput(_ENTRY, (article_id, Entry(article, ref, fp.shingles)))
+        yield _ENTRY_PREFIX + article_id, Entry(article, ref, fp.shingles)
         for key in bucket_keys(fp):
-            yield beam.pvalue.TaggedOutput(_BANDS, (key, ref))
+            yield key, ref
 
     @on_timer(EXPIRE)
     def expire(self, seen=beam.DoFn.StateParam(SEEN)):
@@ -185,6 +187,9 @@ class _BandIndex(beam.DoFn):
         expire=beam.DoFn.TimerParam(EXPIRE),
     ):
         key, ref = element
+        if isinstance(ref, Entry):
+            yield ref.ref.article_id, ref
+            return
         held = list(members.read())
         earlier = [m for m in held if m.order < ref.order and _within(m, ref, self._state.horizon)]
         yield ref.article_id, (_BANDS, key.startswith(EXACT_PREFIX), earlier)
@@ -255,9 +260,8 @@ class _Collect(beam.DoFn):
             kept = min(exact_refs, key=lambda r: r.order)
             exact = Match(kept.order, kept.article_id, -1.0, "exact")
         probes = [r for r in near_refs.values() if exact is None or r.order < exact.kept_order]
-        yield beam.pvalue.TaggedOutput(
-            _ENTRY, (article_id, _Expected(entry.article, exact, len(probes)))
-        )
+        yield article_id, entry
+        yield article_id, _Expected(entry.article, exact, len(probes))
         for candidate in probes:
             yield candidate.article_id, Probe(entry.ref, entry.shingles)
 
@@ -286,7 +290,10 @@ class _Fingerprints(beam.DoFn):
         waiting=beam.DoFn.StateParam(WAITING),
         expire=beam.DoFn.TimerParam(EXPIRE),
     ):
-        _, message = element
+        article_id, message = element
+        if isinstance(message, _Expected):
+            yield article_id, message
+            return
         if isinstance(message, Entry):
             own.write((message.ref, message.shingles))
             self._state.added.inc()
@@ -366,32 +373,19 @@ class StreamingDedupe(beam.PTransform):
         self._horizon = horizon_seconds
 
     def expand(self, articles):
+        def keyed(fn: beam.DoFn) -> beam.ParDo:
+            return beam.ParDo(fn).with_input_types(_KEYED).with_output_types(_KEYED)
+
         gated = (
             articles
-            | "Key by id" >> beam.Map(lambda a: (a["article_id"], a))
-            | "Id gate"
-            >> beam.ParDo(_IdGate(self._horizon))
-            .with_input_types(_KEYED)
-            .with_outputs(_ENTRY, _BANDS, DUPLICATES)
-        )
-        answers = gated[_BANDS] | "Band index" >> beam.ParDo(
-            _BandIndex(self._horizon)
-        ).with_input_types(_KEYED)
-        collected = (
-            (gated[_ENTRY], answers)
-            | "Entries and answers" >> beam.Flatten()
-            | "Collect"
-            >> beam.ParDo(_Collect()).with_input_types(_KEYED).with_outputs(_ENTRY, main=_PROBE)
-        )
-        verdicts = (
-            (gated[_ENTRY], collected[_PROBE])
-            | "Entries and probes" >> beam.Flatten()
-            | "Verify"
-            >> beam.ParDo(_Fingerprints(self._threshold, self._horizon)).with_input_types(_KEYED)
+            | "Key by id" >> beam.Map(lambda a: (a["article_id"], a)).with_output_types(_KEYED)
+            | "Id gate" >> keyed(_IdGate(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
         )
         decided = (
-            (collected[_ENTRY], verdicts)
-            | "Expected and verdicts" >> beam.Flatten()
+            gated[_BANDS]
+            | "Band index" >> keyed(_BandIndex(self._horizon))
+            | "Collect" >> keyed(_Collect())
+            | "Verify" >> keyed(_Fingerprints(self._threshold, self._horizon))
             | "Decide"
             >> beam.ParDo(_Decide()).with_input_types(_KEYED).with_outputs(DUPLICATES, main=UNIQUE)
         )
