@@ -120,6 +120,12 @@ class NewsPipelineOptions(PipelineOptions):
             "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
         )
         sinks.add_argument(
+            "--articles_topic",
+            default=None,
+            help="Write the kept articles (Avro, key article_id) here. With --output_topic, "
+            "--duplicates_topic and --dead_letter_topic, every input is accounted for on Kafka.",
+        )
+        sinks.add_argument(
             "--schema_registry_url",
             default=None,
             help="Confluent-compatible schema registry: register schemas and write the "

@@ -52,6 +52,7 @@ class Outputs(beam.PTransform):
             records | f"Write {kind} files" >> WriteAvroFiles(opts.output, kind)
         topic = {
             "events": opts.output_topic,
+            "articles": opts.articles_topic,
             "dead_letters": opts.dead_letter_topic,
             "duplicates": opts.duplicates_topic,
         }.get(kind)
