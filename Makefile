@@ -21,6 +21,7 @@ run: install
 
 services:
 	deploy/local/kafka.sh start
+	deploy/local/prism.sh
 
 stop-services:
 	deploy/local/kafka.sh stop

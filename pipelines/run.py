@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    PipelineOptions,
+    PrismRunnerOptions,
+    StandardOptions,
+)
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
@@ -24,6 +30,8 @@ from pipelines.pipeline import build
 log = logging.getLogger("pipelines.run")
 # How long the start-up check waits for a Kafka broker to answer.
 KAFKA_CHECK_TIMEOUT_MS = 10_000
+# Where deploy/local/prism.sh builds Beam's Prism runner.
+LOCAL_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "prism" / "prism"
 
 
 def _help_parser() -> argparse.ArgumentParser:
@@ -67,6 +75,30 @@ def check_kafka(bootstrap_servers: str) -> None:
     client.close()
 
 
+def use_local_prism(options: PipelineOptions) -> None:
+    """Streaming on DirectRunner runs on Beam's Prism runner: use a locally built binary.
+
+    Beam downloads Prism from GitHub releases at run time; where it cannot, it falls back to a
+    runner whose Flatten drops elements in streaming. $PRISM_LOCATION, or the binary that
+    deploy/local/prism.sh builds, is used unless --prism_location is given.
+    """
+    standard = options.view_as(StandardOptions)
+    prism = options.view_as(PrismRunnerOptions)
+    if not standard.streaming or prism.prism_location:
+        return
+    if (standard.runner or "DirectRunner") not in ("DirectRunner", "PrismRunner"):
+        return
+    local = Path(os.environ.get("PRISM_LOCATION") or LOCAL_PRISM)
+    if local.is_file():
+        prism.prism_location = str(local)
+        log.info("streaming on Prism from %s", local)
+    else:
+        log.warning(
+            "streaming on DirectRunner needs Beam's Prism runner; if it cannot be downloaded "
+            "here, build it with deploy/local/prism.sh or pass --prism_location"
+        )
+
+
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
     options = PipelineOptions(argv)
@@ -79,6 +111,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
         check_kafka(opts.kafka_bootstrap_servers)
     if opts.output and "://" not in opts.output:
         prepare_output_dir(opts.output)
+    use_local_prism(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
