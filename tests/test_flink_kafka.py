@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -35,13 +36,13 @@ EVENTS_TIMEOUT = 300
 STOP_TIMEOUT = 120
 
 
-def _rest(path: str, body: dict | None = None) -> dict:
+def _rest(path: str, body: dict | None = None, method: str | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{REST_PORT}{path}",
         data=data,
         headers={"Content-Type": "application/json"},
-        method="GET" if body is None else "POST",
+        method=method or ("GET" if body is None else "POST"),
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
@@ -106,8 +107,14 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
         "--output_dir=",
     ]
     log = open(tmp_path / "submit.log", "w")  # noqa: SIM115  (closed below)
+    # A session of its own, so that a failed test ends the submitter and its job server.
     submit = subprocess.Popen(
-        cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log
+        cmd,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     try:
         seen: set[str] = set()
@@ -123,7 +130,9 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
         assert submit.wait(timeout=STOP_TIMEOUT) == 0, (tmp_path / "submit.log").read_text()
     finally:
         if submit.poll() is None:
-            submit.kill()
+            os.killpg(submit.pid, signal.SIGKILL)
             submit.wait()
+        for job_id in _running_jobs() - before:
+            _rest(f"/jobs/{job_id}", method="PATCH")  # cancel what the failed test left
         log.close()
     assert sorted(_event_ids_in(events)) == expected_ids
