@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import apache_beam as beam
+import numpy as np
 
 from pipelines.dedupe.matching import (
     DUPLICATES,
@@ -20,19 +21,28 @@ from pipelines.records import Record, make_duplicate
 
 
 def _bucket_entries(article: Record):
+    """(bucket key, member) for every bucket of the article; the member as a plain tuple with
+    the shingles as bytes, which Beam encodes about 20 times faster than a NamedTuple with a
+    numpy array."""
     fp = fingerprint(article.get("text") or "")
-    member = Member(article_order(article), article["article_id"], fp.shingles)
+    member = (article_order(article), article["article_id"], fp.shingles.tobytes())
     for key in bucket_keys(fp):
         yield key, member
 
 
-def _matches(bucket: tuple[str, list[Member]], threshold: float):
+def _matches(bucket: tuple[str, list[tuple]], threshold: float):
     """For each later member, the earliest earlier member it duplicates.
 
     Yields (article_id, Match).
     """
-    key, members = bucket
-    members = sorted(members, key=lambda m: m.order)
+    key, encoded = bucket
+    members = sorted(
+        (
+            Member(order, article_id, np.frombuffer(shingles, np.uint32))
+            for order, article_id, shingles in encoded
+        ),
+        key=lambda m: m.order,
+    )
     exact = key.startswith(EXACT_PREFIX)
     for j, later in enumerate(members[1:], start=1):
         for earlier in members[:j]:

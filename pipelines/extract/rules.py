@@ -74,8 +74,8 @@ def is_negated(verb: Token, lex: Lexicon) -> bool:
 
 
 def _quoted(sent: Span, token: Token) -> bool:
-    before = sent.doc.text[sent.start_char : token.idx]
-    after = sent.doc.text[token.idx : sent.end_char]
+    text, cut = sent.text, token.idx - sent.start_char  # doc.text rebuilds the whole text
+    before, after = text[:cut], text[cut:]
     opened = sum(before.count(q) for q in "“«") - sum(before.count(q) for q in "”»")
     straight = before.count('"') % 2 == 1
     unopened_close = (
@@ -298,7 +298,7 @@ class SentenceExtractor:
             "mode": mode,
             "contexts": list(entry.contexts),
             "trigger": {
-                "text": sent.doc.text[words[0].idx : words[-1].idx + len(words[-1])],
+                "text": sent.doc[words[0].i : words[-1].i + 1].text,
                 "lemma": trigger.lemma,
                 "start": start,
                 "end": end,

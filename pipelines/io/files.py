@@ -179,6 +179,7 @@ class ReadArticleFiles(beam.PTransform):
             pbegin
             | "Patterns" >> beam.Create(self._patterns)
             | "Match" >> fileio.MatchAll()
+            | "Spread" >> beam.Reshuffle()  # files over all workers, not the one that matched
             | "Open" >> fileio.ReadMatches()
             | "Parse" >> beam.ParDo(ParseFileFn()).with_outputs(DEAD_LETTERS, main=ARTICLES)
         )
