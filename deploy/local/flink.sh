@@ -145,7 +145,8 @@ start_pool() {
     port_open "$POOL_PORT" && die "port $POOL_PORT is taken by another program"
     cd "$ROOT"
     # The pool starts each SDK worker as `python ...`: put the pool's interpreter first on PATH.
-    PATH="$(dirname "$PYTHON"):$PATH" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" nohup \
+    # Its own process group, so that stop also ends the workers it started.
+    PATH="$(dirname "$PYTHON"):$PATH" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" setsid nohup \
         "$PYTHON" -m \
         apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT" \
         >"$FLINK_LOG_DIR/worker-pool.log" 2>&1 &
@@ -181,9 +182,9 @@ stop() {
     local pid
     pid=$(pool_pid)
     if [[ -n "$pid" ]]; then
-        kill "$pid"
+        kill -- "-$pid" 2>/dev/null || kill "$pid"
         for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+        if kill -0 "$pid" 2>/dev/null; then kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid"; fi
     fi
     rm -f "$POOL_PID_FILE"
     if [[ -x "$FLINK_HOME/bin/stop-cluster.sh" && -d "$FLINK_CONF_DIR" ]]; then
