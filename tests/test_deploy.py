@@ -4,6 +4,7 @@ each other, with the apache-beam pin of pyproject.toml and with deploy/versions.
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import tomllib
@@ -111,6 +112,25 @@ def test_installed_beam_is_the_pinned_one():
     import apache_beam
 
     assert apache_beam.__version__ == _beam_pin()
+
+
+def test_no_project_option_is_a_prefix_of_a_beam_option():
+    """Some Beam releases (2.62 among them) parse options with argparse abbreviations on: an
+    option of ours that begins another option's name (``--output``, ``--output_executable_path``)
+    is also read as that option, and the Flink job server then writes a jar instead of running."""
+    ours = {a.dest for a in _parser(pipelines.options.NewsPipelineOptions)._actions}
+    beam = set()
+    for cls in PipelineOptions.__subclasses__():
+        if cls is not pipelines.options.NewsPipelineOptions:
+            beam |= {a.dest for a in _parser(cls)._actions}
+    clashes = {o: sorted(b for b in beam if b != o and b.startswith(o)) for o in ours - {"help"}}
+    assert {o: b for o, b in clashes.items() if b} == {}
+
+
+def _parser(cls) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    cls._add_argparse_args(parser)
+    return parser
 
 
 def test_flink_version_is_one_the_beam_release_supports():
