@@ -206,7 +206,7 @@ def test_submitters_use_the_worker_pool_and_the_pinned_job_server():
             assert int(args["checkpointing_interval"]) > 0, name
             assert args["kafka_bootstrap_servers"] and args["input_topic"], name
         else:
-            assert args["input"] and args["output"], name
+            assert args["input"] and args["output_dir"], name
 
 
 def test_kubernetes_submitters_target_the_flink_deployment():
