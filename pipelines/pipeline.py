@@ -13,6 +13,7 @@ from pipelines.extract import ExtractEvents
 from pipelines.io.avro import OUTPUT_KINDS, ValidateRecords, WriteAvroFiles
 from pipelines.io.files import ReadArticleFiles, file_patterns
 from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
+from pipelines.io.kafka_offsets import CommitOffsets, done_marks
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.records import is_valid
 
@@ -22,7 +23,10 @@ DEFAULT_INPUT = "seeds/"
 class Outputs(beam.PTransform):
     """Validate every record against its schema and write it to the configured sinks.
 
-    Records that fail validation become dead letters (stage ``sink``).
+    Records that fail validation become dead letters (stage ``sink``). With Kafka input,
+    ``outputs`` also holds ``read_offsets`` (the source's marks) and ``results`` (each kept
+    article with its events): offsets are then committed only up to the first input whose
+    outputs are not all written (see ``_commit_when_written``).
     """
 
     def __init__(self, options: NewsPipelineOptions):
@@ -43,27 +47,69 @@ class Outputs(beam.PTransform):
             | "All dead letters" >> beam.Flatten()
             | "Check dead letters" >> beam.Map(_checked_dead_letter)
         )
+        tracked = "read_offsets" in outputs
         for kind, records in valid.items():
-            self._write(kind, records)
+            if self._options.output:
+                records | f"Write {kind} files" >> WriteAvroFiles(self._options.output, kind)
+            if self._topic(kind) and not tracked:
+                records | f"Write {kind} to Kafka" >> self._kafka_sink(kind)
+        if tracked:
+            self._commit_when_written(outputs["read_offsets"], outputs["results"], valid)
 
-    def _write(self, kind: str, records: beam.PCollection) -> None:
+    def _topic(self, kind: str) -> str | None:
         opts = self._options
-        if opts.output:
-            records | f"Write {kind} files" >> WriteAvroFiles(opts.output, kind)
-        topic = {
+        return {
             "events": opts.output_topic,
             "articles": opts.articles_topic,
             "dead_letters": opts.dead_letter_topic,
             "duplicates": opts.duplicates_topic,
-        }.get(kind)
-        if topic:
-            records | f"Write {kind} to Kafka" >> WriteToKafka(
-                opts.kafka_bootstrap_servers,
-                topic,
-                OUTPUT_KINDS[kind],
-                key_field="event_id" if kind == "events" else "article_id",
-                schema_registry_url=opts.schema_registry_url,
-            )
+        }[kind]
+
+    def _kafka_sink(self, kind: str, grouped: bool = False, passing: bool = False) -> WriteToKafka:
+        return WriteToKafka(
+            self._options.kafka_bootstrap_servers,
+            self._topic(kind),
+            OUTPUT_KINDS[kind],
+            key_field="event_id" if kind == "events" else "article_id",
+            schema_registry_url=self._options.schema_registry_url,
+            grouped=grouped,
+            pass_written=passing,
+        )
+
+    def _commit_when_written(self, read_offsets, results, valid) -> None:
+        """Write the Kafka outputs of each input, then mark the input done for the commit.
+
+        An input is done when its last output is acknowledged: an extracted article's events
+        are written (as one group) before the article itself, and the article's write marks
+        it done; a duplicate or dead letter marks it done once written. Outputs of a kind
+        with no topic are done when handed to the file sink.
+        """
+        opts = self._options
+        articles = results
+        if opts.output_topic:
+            events_sink = self._kafka_sink("events", grouped=True, passing=True)
+            articles = (articles | "Write events to Kafka" >> events_sink).written
+        last = {
+            "articles": articles | "Article of result" >> beam.Map(lambda pair: pair[0]),
+            "duplicates": valid["duplicates"],
+            "dead_letters": valid["dead_letters"],
+        }
+        done = []
+        for kind, records in last.items():
+            if self._topic(kind):
+                sink = self._kafka_sink(kind, passing=True)
+                records = (records | f"Write {kind} to Kafka" >> sink).written
+            done.append(records | f"Done {kind}" >> beam.FlatMap(_done, opts.input_topic))
+        (
+            (read_offsets, *done)
+            | "Offset marks" >> beam.Flatten()
+            | "Commit offsets" >> CommitOffsets(opts.kafka_bootstrap_servers, opts.consumer_group)
+        )
+
+
+def _done(record: dict, input_topic: str):
+    """The offset mark of the input whose last output ``record`` is."""
+    return done_marks(input_topic, record.get("origin"))
 
 
 def _checked_dead_letter(record: dict) -> dict:
@@ -74,8 +120,9 @@ def _checked_dead_letter(record: dict) -> dict:
 
 
 def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
-    """Articles and read-stage dead letters from every configured source."""
-    articles, dead_letters = [], []
+    """Articles, read-stage dead letters and the Kafka source's offset marks (None without
+    --input_topic) from every configured source."""
+    articles, dead_letters, read_offsets = [], [], None
     if opts.input or not opts.input_topic:
         files = p | "Read files" >> ReadArticleFiles(file_patterns(opts.input or [DEFAULT_INPUT]))
         articles.append(files.articles)
@@ -88,13 +135,15 @@ def read_articles(p: beam.Pipeline, opts: NewsPipelineOptions):
             opts.start_offset,
             opts.kafka_bounded,
             schema_registry_url=opts.schema_registry_url,
+            track_offsets=True,
         )
         articles.append(kafka.articles)
         dead_letters.append(kafka.dead_letters)
+        read_offsets = kafka.read_offsets
     read_dead = tuple(dead_letters) | "Read dead letters" >> beam.Flatten()
     read_all = (*articles, read_dead) | "Inputs" >> beam.Flatten()
     read_all | counting.Count(counting.READ)
-    return tuple(articles) | "Articles" >> beam.Flatten(), read_dead
+    return tuple(articles) | "Articles" >> beam.Flatten(), read_dead, read_offsets
 
 
 def dedupe_horizon_seconds(horizon: str) -> int:
@@ -107,7 +156,7 @@ def dedupe_horizon_seconds(horizon: str) -> int:
 def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     """Build the whole graph on ``p`` from ``options``."""
     opts = options.view_as(NewsPipelineOptions)
-    articles, read_dead = read_articles(p, opts)
+    articles, read_dead, read_offsets = read_articles(p, opts)
     cleaned = articles | "Clean" >> CleanArticles(
         opts.min_words, opts.non_english, opts.max_article_chars
     )
@@ -134,9 +183,16 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
         cleaned.dead_letters,
         extracted.dead_letters,
     ) | "Dead letters" >> beam.Flatten()
-    {
+    outputs = {
         "events": extracted.events,
         "articles": kept | counting.Count(counting.KEPT),
         "duplicates": deduped.duplicates | counting.Count(counting.DUPLICATES),
         "dead_letters": dead_letters | counting.Count(counting.DEAD_LETTERS),
-    } | "Outputs" >> Outputs(opts)
+    }
+    if read_offsets is not None:
+        outputs["read_offsets"] = read_offsets
+        outputs["results"] = (
+            extracted.results,
+            other_language | "No events" >> beam.Map(lambda article: (article, [])),
+        ) | "Results" >> beam.Flatten()
+    outputs | "Outputs" >> Outputs(opts)

@@ -13,6 +13,9 @@ from pipelines.extract.model import Extraction, SpacyEventModelHandler
 from pipelines.records import article_payload, make_dead_letter
 
 EVENTS, ARTICLES, DEAD_LETTERS = "events", "articles", "dead_letters"
+# One (article, events) pair per extracted article, for sinks that write an article's events
+# together before its offset may be committed.
+RESULTS = "results"
 
 
 class _Route(beam.DoFn):
@@ -47,13 +50,15 @@ class _Route(beam.DoFn):
             yield beam.pvalue.TaggedOutput(EVENTS, event)
         (self._with_events if outcome.events else self._without_events).inc()
         yield beam.pvalue.TaggedOutput(ARTICLES, article)
+        yield beam.pvalue.TaggedOutput(RESULTS, (article, list(outcome.events)))
 
 
 class ExtractEvents(beam.PTransform):
     """PLOVER events from cleaned Article dicts, with spaCy run through RunInference.
 
     Returns a DoOutputsTuple tagged ``events``, ``articles`` (every article extracted, also
-    with zero events) and ``dead_letters`` (articles that made the model or a rule fail).
+    with zero events), ``results`` (each extracted article with the list of its events) and
+    ``dead_letters`` (articles that made the model or a rule fail).
     """
 
     def __init__(
@@ -70,5 +75,5 @@ class ExtractEvents(beam.PTransform):
         return (
             articles
             | "Parse and extract" >> RunInference(self._handler)
-            | "Route" >> beam.ParDo(_Route()).with_outputs(EVENTS, ARTICLES, DEAD_LETTERS)
+            | "Route" >> beam.ParDo(_Route()).with_outputs(EVENTS, ARTICLES, RESULTS, DEAD_LETTERS)
         )

@@ -5,17 +5,19 @@ restriction. Bounded mode reads up to the end offsets seen at start; unbounded m
 few seconds, then returns a ``ProcessContinuation`` so the runner checkpoints and resumes it
 (portable runners do not split an SDF on their own).
 
-Offsets are committed to the consumer group when the runner finalizes the bundle that read
-them, i.e. once the runner has durably taken over the records emitted by the read step (on
-Flink: after the checkpoint holding them completes). This is the commit point of Beam's Java
-KafkaIO (``commitOffsetsInFinalize``). A runner without bundle finalization (the Python
-DirectRunner in streaming mode) gets the commit at the end of each ``process`` call instead,
-after every emitted record has gone through the fused downstream steps. Either way delivery
-is at-least-once: a restarted job re-reads what was not committed, and event ids are
-deterministic, so downstream can de-duplicate.
+Offsets, with ``track_offsets`` (what the pipeline uses): the source commits nothing itself.
+It emits ``Read`` marks of the offsets it read; the sinks pass on each input once its outputs
+are acknowledged, and ``kafka_offsets.CommitOffsets`` commits a partition up to the first
+record whose outputs are not all written. Without ``track_offsets``, offsets are committed
+when the runner finalizes the bundle that read them (Beam Java KafkaIO's
+``commitOffsetsInFinalize``), or at the end of each ``process`` call on a runner without
+bundle finalization: records still in flight downstream are then lost if the job dies.
+Either way a restarted job re-reads what was not committed, and event ids are
+deterministic, so downstream can de-duplicate (at-least-once).
 
 Sink: Avro records (Confluent wire format with a schema registry, else single-object
-encoding) with an idempotent, acks=all producer flushed before each bundle completes.
+encoding) with an idempotent, acks=all producer flushed before each bundle completes; it can
+pass each input on once all its records are acknowledged.
 """
 
 from __future__ import annotations
@@ -32,17 +34,21 @@ from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTr
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.transforms.core import WatermarkEstimatorProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from pipelines import records
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_codec import BadMessage, decode_article_value, encode_record
+from pipelines.io.kafka_offsets import Read, partition_key
 
 log = logging.getLogger(__name__)
 
 ARTICLES = "articles"
 DEAD_LETTERS = "dead_letters"
+READ_OFFSETS = "read_offsets"
+WRITTEN = "written"
 START_OFFSETS = ("earliest", "latest", "committed")
 # The stop offset of an unbounded partition restriction.
 UNBOUNDED_STOP = sys.maxsize
@@ -174,12 +180,18 @@ class _ReadPartition(beam.DoFn):
     """Reads one partition's restriction; emits tagged articles and dead letters."""
 
     def __init__(
-        self, bootstrap_servers: str, group: str, bounded: bool, schema_registry_url: str | None
+        self,
+        bootstrap_servers: str,
+        group: str,
+        bounded: bool,
+        schema_registry_url: str | None,
+        track_offsets: bool,
     ) -> None:
         self._servers = bootstrap_servers
         self._group = group
         self._bounded = bounded
         self._registry_url = schema_registry_url
+        self._track = track_offsets
 
     def setup(self) -> None:
         self._reader = _consumer(self._servers, None)
@@ -206,21 +218,28 @@ class _ReadPartition(beam.DoFn):
         self._reader.seek(tp, tracker.current_restriction().start)
         deadline = time.monotonic() + POLL_BUDGET_SECONDS
         next_offset = None  # one past the last offset claimed in this call
+        marked = tracker.current_restriction().start  # where the next Read mark begins
         done = False
         while not done:
             batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
             messages = batch.get(tp, [])
+            claimed: list[int] = []
+            ts = watermark.current_watermark() or Timestamp.now()
             for msg in messages:
                 if not tracker.try_claim(msg.offset):
                     done = True
                     break
                 next_offset = msg.offset + 1
+                claimed.append(msg.offset)
                 tag, record = read_message(
                     tp.topic, tp.partition, msg.offset, msg.value, self._registry
                 )
                 ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
                 self._advance_watermark(watermark, ts)
                 yield beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
+            if claimed and self._track:
+                yield self._read_mark(element, marked, next_offset, claimed, ts)
+                marked = next_offset
             if done:
                 break
             stop = tracker.current_restriction().stop
@@ -229,17 +248,27 @@ class _ReadPartition(beam.DoFn):
                 # transaction markers): claiming the stop offset marks the restriction done.
                 tracker.try_claim(stop)
                 done = True
+                if self._track and stop > marked:
+                    yield self._read_mark(element, marked, stop, [], ts)
             elif not messages and not self._bounded:
                 # Caught up: an idle partition must not hold back the watermark.
                 self._advance_watermark(watermark, Timestamp.now())
             if not self._bounded and (not messages or time.monotonic() > deadline):
                 break
-        if next_offset is not None:
+        if next_offset is not None and not self._track:
             self._schedule_commit(bundle_finalizer, tp, next_offset)
         if not done:
             # Self-checkpoint: the runner resumes the rest of the partition later (at once
             # when records were flowing, after a second when the partition was idle).
             tracker.defer_remainder(Duration(seconds=0 if next_offset is not None else 1))
+
+    @staticmethod
+    def _read_mark(
+        element: PartitionSpec, start: int, stop: int, offsets: list[int], ts: Timestamp
+    ) -> beam.pvalue.TaggedOutput:
+        key = partition_key(element.topic, element.partition)
+        mark = Read(element.start, start, stop, tuple(offsets))
+        return beam.pvalue.TaggedOutput(READ_OFFSETS, beam.window.TimestampedValue((key, mark), ts))
 
     @staticmethod
     def _advance_watermark(watermark: ManualWatermarkEstimator, ts: Timestamp) -> None:
@@ -266,6 +295,8 @@ class ReadArticlesFromKafka(beam.PTransform):
     ``bounded``: stop at the end offsets seen at start instead of reading forever.
     ``schema_registry_url``: resolve Confluent-framed Avro articles through this registry
     (without one, they are read with ``schemas/article.avsc`` as the writer schema).
+    ``track_offsets``: commit nothing; emit ``read_offsets`` marks, (partition key, ``Read``),
+    for ``kafka_offsets.CommitOffsets``. Otherwise offsets are committed once read.
     """
 
     def __init__(
@@ -276,6 +307,7 @@ class ReadArticlesFromKafka(beam.PTransform):
         start_offset: str = "committed",
         bounded: bool = False,
         schema_registry_url: str | None = None,
+        track_offsets: bool = False,
     ) -> None:
         super().__init__()
         if start_offset not in START_OFFSETS:
@@ -286,6 +318,7 @@ class ReadArticlesFromKafka(beam.PTransform):
         self._start_offset = start_offset
         self._bounded = bounded
         self._registry_url = schema_registry_url
+        self._track = track_offsets
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -300,13 +333,21 @@ class ReadArticlesFromKafka(beam.PTransform):
             | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions"
             >> beam.ParDo(
-                _ReadPartition(self._servers, self._group, self._bounded, self._registry_url)
-            ).with_outputs(ARTICLES, DEAD_LETTERS)
+                _ReadPartition(
+                    self._servers, self._group, self._bounded, self._registry_url, self._track
+                )
+            ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )
 
 
 class _WriteRecords(beam.DoFn):
-    """Validates and sends records; flushes and checks every send before the bundle ends."""
+    """Validates and sends records; flushes and checks every send before the bundle ends.
+
+    Each input is a record, or with ``grouped`` a pair (anything, records) whose records are
+    written together. With ``pass_written``, every input is passed on (tag ``written``, in
+    its window and with its timestamp) once all its valid records are acknowledged; an input
+    record that is not valid is not passed on.
+    """
 
     def __init__(
         self,
@@ -315,12 +356,16 @@ class _WriteRecords(beam.DoFn):
         schema_name: str,
         key_field: str | None,
         schema_registry_url: str | None,
+        grouped: bool = False,
+        pass_written: bool = False,
     ) -> None:
         self._servers = bootstrap_servers
         self._topic = topic
         self._schema_name = schema_name
         self._key_field = key_field
         self._registry_url = schema_registry_url
+        self._grouped = grouped
+        self._pass_written = pass_written
 
     def setup(self) -> None:
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
@@ -336,25 +381,39 @@ class _WriteRecords(beam.DoFn):
         )
 
     def start_bundle(self) -> None:
-        self._pending: list = []
+        self._pending: list = []  # the send futures of the bundle
+        self._written: list[WindowedValue] = []  # inputs to pass on after the flush
 
-    def process(self, record: records.Record) -> Iterator[records.Record]:
-        if not records.is_valid(self._schema_name, record):
-            yield records.make_dead_letter(
-                "sink",
-                "invalid_record",
-                f"record does not match the {self._schema_name} schema; not written to "
-                f"{self._topic}",
-                f"kafka:{self._topic}",
-                records.article_payload(record),
-                article_id=record.get("article_id") if isinstance(record, dict) else None,
-            )
-            return
-        value = encode_record(record, self._schema_name, self._registry, self._topic)
-        key = str(record[self._key_field]).encode("utf-8") if self._key_field else None
-        self._pending.append(self._producer.send(self._topic, key=key, value=value))
+    def process(
+        self,
+        element: Any,
+        timestamp=beam.DoFn.TimestampParam,
+        window=beam.DoFn.WindowParam,
+    ) -> Iterator[records.Record]:
+        group = element[1] if self._grouped else [element]
+        sent = 0
+        for record in group:
+            if not records.is_valid(self._schema_name, record):
+                yield self._rejected(record)
+                continue
+            value = encode_record(record, self._schema_name, self._registry, self._topic)
+            key = str(record[self._key_field]).encode("utf-8") if self._key_field else None
+            self._pending.append(self._producer.send(self._topic, key=key, value=value))
+            sent += 1
+        if self._pass_written and (self._grouped or sent):
+            self._written.append(WindowedValue(element, timestamp, (window,)))
 
-    def finish_bundle(self) -> None:
+    def _rejected(self, record: Any) -> records.Record:
+        return records.make_dead_letter(
+            "sink",
+            "invalid_record",
+            f"record does not match the {self._schema_name} schema; not written to {self._topic}",
+            f"kafka:{self._topic}",
+            records.article_payload(record),
+            article_id=record.get("article_id") if isinstance(record, dict) else None,
+        )
+
+    def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
         self._producer.flush()
         failures = [f.exception for f in self._pending if f.failed()]
         self._pending = []
@@ -363,6 +422,9 @@ class _WriteRecords(beam.DoFn):
             raise RuntimeError(
                 f"{len(failures)} record(s) not written to {self._topic}: {failures[0]}"
             )
+        written, self._written = self._written, []
+        for value in written:
+            yield beam.pvalue.TaggedOutput(WRITTEN, value)
 
     def teardown(self) -> None:
         self._producer.close(timeout=30)
@@ -373,6 +435,11 @@ class WriteToKafka(beam.PTransform):
 
     Key: ``record[key_field]`` (UTF-8), or none. Returns the dead letters (stage ``sink``) of
     the records that do not match the schema, which are not written.
+
+    ``grouped``: each input is a pair (anything, records), its records written together.
+    ``pass_written``: return a DoOutputsTuple instead, whose main output is those dead letters
+    and whose ``written`` output holds every input once its valid records are acknowledged
+    by the broker (an invalid single record is not passed on).
     """
 
     def __init__(
@@ -382,12 +449,22 @@ class WriteToKafka(beam.PTransform):
         schema_name: str,
         key_field: str | None = None,
         schema_registry_url: str | None = None,
+        grouped: bool = False,
+        pass_written: bool = False,
     ) -> None:
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
+        self._pass_written = pass_written
         self._fn = _WriteRecords(
-            bootstrap_servers, topic, schema_name, key_field, schema_registry_url
+            bootstrap_servers,
+            topic,
+            schema_name,
+            key_field,
+            schema_registry_url,
+            grouped,
+            pass_written,
         )
 
-    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        return pcoll | "Write" >> beam.ParDo(self._fn)
+    def expand(self, pcoll: beam.PCollection):
+        outputs = pcoll | "Write" >> beam.ParDo(self._fn).with_outputs(WRITTEN, main="rejected")
+        return outputs if self._pass_written else outputs.rejected

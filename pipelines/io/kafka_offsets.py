@@ -1,0 +1,191 @@
+# ruff: noqa: B008  (Beam declares state parameters as argument defaults)
+"""At-least-once offsets: commit a partition only up to the first record not fully written.
+
+The Kafka source (``ReadArticlesFromKafka(track_offsets=True)``) emits a ``Read`` mark per
+poll batch: the offsets it read and the offset range they cover. The sinks emit a ``Done``
+mark per input record once the record's last output is acknowledged (see ``done_marks``).
+``CommitOffsets``, keyed by topic/partition, pairs the two and commits to the consumer group
+the lowest offset read and not yet done (or, when none is pending, the end of the contiguous
+range read so far), never going back. Offsets with no record (transaction markers) lie inside
+a read range without being read, so they never hold the commit back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+log = logging.getLogger(__name__)
+
+# How long one commit may wait for the group coordinator before it is retried later.
+COMMIT_TIMEOUT_MS = 10_000
+# Commit a partition at most this often while records are pending (at once when none is).
+COMMIT_INTERVAL_SECONDS = 1.0
+
+
+class Read(NamedTuple):
+    """Offsets read from one partition: ``offsets`` are the records found in
+    ``[start, stop)``; ``first`` is where this job began reading the partition."""
+
+    first: int
+    start: int
+    stop: int
+    offsets: tuple[int, ...]
+
+
+class Done(NamedTuple):
+    """Every output of the record at ``offset`` is written."""
+
+    offset: int
+
+
+def partition_key(topic: str, partition: int) -> str:
+    """The key of a partition's marks: ``<topic>/<partition>`` (topic names hold no '/')."""
+    return f"{topic}/{partition}"
+
+
+def parse_origin(origin: str | None) -> tuple[str, int] | None:
+    """``kafka:<topic>/<partition>@<offset>`` -> (partition key, offset); None otherwise."""
+    if not origin or not origin.startswith("kafka:"):
+        return None
+    where, _, offset = origin[len("kafka:") :].rpartition("@")
+    topic, _, partition = where.rpartition("/")
+    if not (topic and partition.isdigit() and offset.isdigit()):
+        return None
+    return partition_key(topic, int(partition)), int(offset)
+
+
+def done_marks(topic: str, origin: str | None) -> Iterator[tuple[str, Done]]:
+    """The ``Done`` mark of a record of ``topic`` whose outputs are written, by its origin."""
+    parsed = parse_origin(origin)
+    if parsed and parsed[0].rpartition("/")[0] == topic:
+        yield parsed[0], Done(parsed[1])
+
+
+@dataclass
+class OffsetBook:
+    """What is read and done in one partition; says which offset may be committed."""
+
+    frontier: int | None = None  # the reads cover [first, frontier) without a hole
+    ahead: list[tuple[int, int]] = field(default_factory=list)  # ranges past a hole
+    pending: set[int] = field(default_factory=set)  # read, not done
+    early: set[int] = field(default_factory=set)  # done before its read mark came
+    committed: int | None = None  # starts where the job began reading
+
+    def read(self, mark: Read) -> None:
+        if self.frontier is None:
+            self.frontier = self.committed = mark.first
+        for offset in mark.offsets:
+            if offset in self.early:
+                self.early.discard(offset)
+            else:
+                self.pending.add(offset)
+        self.ahead.append((mark.start, mark.stop))
+        self.ahead.sort()
+        while self.ahead and self.ahead[0][0] <= self.frontier:
+            self.frontier = max(self.frontier, self.ahead.pop(0)[1])
+        # Done offsets below the frontier that no read claimed are repeats: forget them.
+        self.early = {o for o in self.early if o >= self.frontier}
+
+    def done(self, mark: Done) -> None:
+        if mark.offset in self.pending:
+            self.pending.discard(mark.offset)
+        elif self.frontier is None or mark.offset >= self.frontier:
+            self.early.add(mark.offset)
+        # else: a repeat of an offset already done
+
+    def committable(self) -> int | None:
+        """The offset to commit now, if it moves the committed offset forward."""
+        if self.frontier is None:
+            return None
+        offset = min(min(self.pending, default=self.frontier), self.frontier)
+        return offset if offset > self.committed else None
+
+
+class _CommitFn(beam.DoFn):
+    """Keeps an ``OffsetBook`` per partition and commits what it allows; yields
+    (partition key, committed offset) after each commit."""
+
+    BOOK = ReadModifyWriteStateSpec("offsets", PickleCoder())
+
+    def __init__(self, bootstrap_servers: str, group: str) -> None:
+        self._servers = bootstrap_servers
+        self._group = group
+
+    def setup(self) -> None:
+        self._last_commit: dict[str, float] = {}
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=self._servers,
+            group_id=self._group,
+            enable_auto_commit=False,
+            client_id="news-event-pipeline",
+        )
+
+    def teardown(self) -> None:
+        self._consumer.close()
+
+    def process(
+        self, element: tuple[str, Read | Done], book_state=beam.DoFn.StateParam(BOOK)
+    ) -> Iterator[tuple[str, int]]:
+        key, mark = element
+        book: OffsetBook = book_state.read() or OffsetBook()
+        if isinstance(mark, Read):
+            book.read(mark)
+        else:
+            book.done(mark)
+        offset = book.committable()
+        due = not book.pending or (
+            time.monotonic() - self._last_commit.get(key, 0.0) >= COMMIT_INTERVAL_SECONDS
+        )
+        if offset is not None and due and self._commit(key, offset):
+            book.committed = offset
+            yield key, offset
+        book_state.write(book)
+
+    def _commit(self, key: str, offset: int) -> bool:
+        topic, _, partition = key.rpartition("/")
+        tp = TopicPartition(topic, int(partition))
+        try:
+            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1)}, COMMIT_TIMEOUT_MS)
+        except KafkaError as e:
+            # Retried with the next mark of the partition; the offset only ever grows.
+            log.warning("offset commit of %s at %d failed: %s", key, offset, e)
+            return False
+        self._last_commit[key] = time.monotonic()
+        log.debug("committed %s at %d", key, offset)
+        return True
+
+
+class CommitOffsets(beam.PTransform):
+    """(partition key, Read | Done) marks -> offsets committed to ``group``.
+
+    Returns (partition key, offset) for every commit made.
+    """
+
+    def __init__(self, bootstrap_servers: str, group: str) -> None:
+        super().__init__()
+        self._fn = _CommitFn(bootstrap_servers, group)
+
+    def expand(self, marks: beam.PCollection[tuple[str, Any]]) -> beam.PCollection:
+        # Typed so that the partition key gets a deterministic coder, as state needs.
+        keyed = marks | "Key by partition" >> beam.Map(_checked_mark).with_output_types(
+            beam.typehints.KV[str, Any]
+        )
+        return keyed | "Commit" >> beam.ParDo(self._fn)
+
+
+def _checked_mark(element: tuple[str, Read | Done]) -> tuple[str, Read | Done]:
+    key, mark = element
+    if not isinstance(key, str) or not isinstance(mark, Read | Done):
+        raise TypeError(f"not an offset mark: {element!r:.200}")
+    return key, mark
