@@ -177,42 +177,32 @@ _WATERMARK = beam.DoFn.WatermarkEstimatorParam(_WatermarkProvider())
 
 
 class _ReadPartition(beam.DoFn):
-    """Reads one partition's restriction; emits tagged articles and dead letters."""
+    """Reads one partition's restriction; emits tagged articles and dead letters, and the
+    ``Read`` marks of the offsets read (tag ``read_offsets``). Commits nothing."""
 
     def __init__(
-        self,
-        bootstrap_servers: str,
-        group: str,
-        bounded: bool,
-        schema_registry_url: str | None,
-        track_offsets: bool,
+        self, bootstrap_servers: str, group: str, bounded: bool, schema_registry_url: str | None
     ) -> None:
         self._servers = bootstrap_servers
         self._group = group
         self._bounded = bounded
         self._registry_url = schema_registry_url
-        self._track = track_offsets
+        self._marks = True
 
     def setup(self) -> None:
         self._reader = _consumer(self._servers, None)
-        self._committer = _consumer(self._servers, self._group)
-        self._commit_lock = threading.Lock()
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
 
     def teardown(self) -> None:
         self._reader.close()
-        self._committer.close()
 
     @beam.DoFn.unbounded_per_element()
-    def process(
-        self,
-        element: PartitionSpec,
-        # Beam passes the tracker and the watermark estimator by keyword, the finalizer by
-        # position: the finalizer must come first.
-        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
-        tracker=_RESTRICTIONS,
-        watermark=_WATERMARK,
-    ):
+    def process(self, element: PartitionSpec, tracker=_RESTRICTIONS, watermark=_WATERMARK):
+        yield from self._read(element, tracker, watermark)
+
+    def _read(self, element: PartitionSpec, tracker, watermark) -> Iterator[Any]:
+        """Reads until the range ends or the poll budget is spent; returns one past the last
+        offset claimed (None when nothing was)."""
         tp = TopicPartition(element.topic, element.partition)
         self._reader.assign([tp])
         self._reader.seek(tp, tracker.current_restriction().start)
@@ -237,7 +227,7 @@ class _ReadPartition(beam.DoFn):
                 ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
                 self._advance_watermark(watermark, ts)
                 yield beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
-            if claimed and self._track:
+            if claimed and self._marks:
                 yield self._read_mark(element, marked, next_offset, claimed, ts)
                 marked = next_offset
             if done:
@@ -248,19 +238,18 @@ class _ReadPartition(beam.DoFn):
                 # transaction markers): claiming the stop offset marks the restriction done.
                 tracker.try_claim(stop)
                 done = True
-                if self._track and stop > marked:
+                if self._marks and stop > marked:
                     yield self._read_mark(element, marked, stop, [], ts)
             elif not messages and not self._bounded:
                 # Caught up: an idle partition must not hold back the watermark.
                 self._advance_watermark(watermark, Timestamp.now())
             if not self._bounded and (not messages or time.monotonic() > deadline):
                 break
-        if next_offset is not None and not self._track:
-            self._schedule_commit(bundle_finalizer, tp, next_offset)
         if not done:
             # Self-checkpoint: the runner resumes the rest of the partition later (at once
             # when records were flowing, after a second when the partition was idle).
             tracker.defer_remainder(Duration(seconds=0 if next_offset is not None else 1))
+        return next_offset
 
     @staticmethod
     def _read_mark(
@@ -276,11 +265,43 @@ class _ReadPartition(beam.DoFn):
         if current is None or ts > current:
             watermark.set_watermark(ts)
 
-    def _schedule_commit(self, bundle_finalizer, tp: TopicPartition, offset: int) -> None:
+
+class _ReadAndCommitPartition(_ReadPartition):
+    """Reads like ``_ReadPartition`` without marks, and commits the offsets read when the
+    runner finalizes the bundle (at the end of ``process`` on a runner without
+    finalization)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._marks = False
+
+    def setup(self) -> None:
+        super().setup()
+        self._committer = _consumer(self._servers, self._group)
+        self._commit_lock = threading.Lock()
+
+    def teardown(self) -> None:
+        super().teardown()
+        self._committer.close()
+
+    @beam.DoFn.unbounded_per_element()
+    def process(
+        self,
+        element: PartitionSpec,
+        # Beam passes the tracker and the watermark estimator by keyword, the finalizer by
+        # position: the finalizer must come first.
+        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
+        tracker=_RESTRICTIONS,
+        watermark=_WATERMARK,
+    ):
+        tp = TopicPartition(element.topic, element.partition)
+        next_offset = yield from self._read(element, tracker, watermark)
+        if next_offset is None:
+            return
         if bundle_finalizer is None:
-            self._commit(tp, offset)
+            self._commit(tp, next_offset)
         else:
-            bundle_finalizer.register(lambda: self._commit(tp, offset))
+            bundle_finalizer.register(lambda: self._commit(tp, next_offset))
 
     def _commit(self, tp: TopicPartition, offset: int) -> None:
         with self._commit_lock:
@@ -333,8 +354,8 @@ class ReadArticlesFromKafka(beam.PTransform):
             | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions"
             >> beam.ParDo(
-                _ReadPartition(
-                    self._servers, self._group, self._bounded, self._registry_url, self._track
+                (_ReadPartition if self._track else _ReadAndCommitPartition)(
+                    self._servers, self._group, self._bounded, self._registry_url
                 )
             ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )
