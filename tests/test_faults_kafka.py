@@ -47,6 +47,8 @@ BOOTSTRAP = f"127.0.0.1:{PORT}"
 ARTICLES = 60
 SEND_INTERVAL = 0.5
 OUTAGE_SECONDS = 30
+# The test's own clients reconnect quickly, so that recovery times measure the job.
+TEST_CLIENT_BACKOFF_MS = 1000
 REPLAY_PER_PARTITION = 3  # offsets the kill test moves back, so that some articles replay
 COVER_TIMEOUT = 420  # seconds for the events to cover every article
 KINDS = {"events": "event", "articles": "article", "duplicates": "duplicate", "dead": "dead_letter"}
@@ -186,7 +188,11 @@ class Producer(threading.Thread):
 
     def run(self) -> None:
         producer = KafkaProducer(
-            bootstrap_servers=BOOTSTRAP, acks="all", delivery_timeout_ms=180_000, linger_ms=0
+            bootstrap_servers=BOOTSTRAP,
+            acks="all",
+            delivery_timeout_ms=180_000,
+            linger_ms=0,
+            reconnect_backoff_max_ms=TEST_CLIENT_BACKOFF_MS,
         )
         try:
             futures = []
@@ -211,7 +217,11 @@ class Reader:
         self.schema = schema
         self.records: list[dict] = []
         self.undecodable = 0
-        self._consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False)
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=BOOTSTRAP,
+            enable_auto_commit=False,
+            reconnect_backoff_max_ms=TEST_CLIENT_BACKOFF_MS,
+        )
         self._consumer.assign([TopicPartition(topic, 0)])
         self._consumer.seek_to_beginning()
 
