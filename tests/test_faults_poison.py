@@ -64,9 +64,9 @@ def test_spacy_and_rule_failures_dead_letter_only_their_article(poison, tmp_path
     assert set(dead) == {"spacy-poison", "rule-poison"}
     spacy_dead, rule_dead = dead["spacy-poison"], dead["rule-poison"]
     assert (spacy_dead["stage"], spacy_dead["error_type"]) == ("extract", "RuntimeError")
-    assert spacy_dead["error_message"].startswith("RuntimeError: poisoned tokenizer")
+    assert spacy_dead["error_message"].startswith("RuntimeError: spaCy failed: poisoned")
     assert (rule_dead["stage"], rule_dead["error_type"]) == ("extract", "KeyError")
-    assert rule_dead["error_message"] == "KeyError: 'REJECT'"
+    assert rule_dead["error_message"] == "KeyError: event rules failed: 'REJECT'"
     for letter in dead.values():
         article = json.loads(letter["payload"])
         assert article["text"] == next(

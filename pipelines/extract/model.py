@@ -90,15 +90,16 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         ]
 
 
-def _failure(error: BaseException) -> Extraction:
-    return Extraction([], type(error).__name__, str(error) or repr(error))
+def _failure(step: str, error: BaseException) -> Extraction:
+    """The article failed at ``step`` (spaCy, or the event rules), with this exception."""
+    return Extraction([], type(error).__name__, f"{step} failed: {str(error) or repr(error)}")
 
 
 def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
     try:
         return Extraction(events_from_docs(docs, article, model.lexicon, model.name))
     except Exception as e:  # a rule failing on one article must not stop the batch
-        return _failure(e)
+        return _failure("event rules", e)
 
 
 def extract_batch(model: LoadedModel, articles: Sequence[dict]) -> list[Extraction]:
@@ -131,5 +132,5 @@ def _extract_alone(model: LoadedModel, article: dict, p) -> Extraction:
     try:
         docs = [(off, model.nlp(chunk)) for off, chunk in p]
     except Exception as e:
-        return _failure(e)
+        return _failure("spaCy", e)
     return _extract_one(model, article, docs)
