@@ -56,7 +56,7 @@ def start_pipeline(servers: str, source: str, sink: str, log_path: Path) -> subp
         f"--output_topic={sink}",
         f"--consumer_group={source}",
         "--start_offset=earliest",
-        "--output=",
+        "--output_dir=",
     ]
     log = log_path.open("wb")
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     imports = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         link_files(sample.files, Path(tmp) / "in")
-        argv = ["--runner=DirectRunner", f"--input={tmp}/in", f"--output={tmp}/out/"]
+        argv = ["--runner=DirectRunner", f"--input={tmp}/in", f"--output_dir={tmp}/out/"]
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.runcall(run, argv)

@@ -82,7 +82,7 @@ def measure_pipeline(sample: Sample, workers: int, model: str, batch_size: int) 
             f"--direct_num_workers={workers}",
             "--direct_running_mode=multi_processing",
             f"--input={tmp}/in",
-            f"--output={tmp}/out/",
+            f"--output_dir={tmp}/out/",
             f"--inference_batch_size={batch_size}",
             f"--spacy_model={model}",
         ]

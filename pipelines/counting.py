@@ -53,12 +53,14 @@ class Count(beam.PTransform):
 
 
 def summary(result) -> dict[str, int]:
-    """The committed ``news`` counters of a finished pipeline result, by name."""
+    """The ``news`` counters of a finished pipeline result, by name: committed values, or
+    attempted ones from runners that report only those (Flink uber-jar submissions)."""
     query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
     totals = dict.fromkeys(SUMMARY_ORDER, 0)
     for counter in query["counters"]:
         name = counter.key.metric.name
-        totals[name] = totals.get(name, 0) + (counter.committed or 0)
+        value = counter.committed if counter.committed is not None else counter.attempted
+        totals[name] = totals.get(name, 0) + (value or 0)
     return totals
 
 

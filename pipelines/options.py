@@ -107,7 +107,7 @@ class NewsPipelineOptions(PipelineOptions):
 
         sinks = parser.add_argument_group("sinks")
         sinks.add_argument(
-            "--output",
+            "--output_dir",
             default="out/",
             help="Folder (or path prefix) for the Avro files: events-*, articles-*, "
             "duplicates-*, dead_letters-*. Default: out/. Empty string: no files.",

@@ -49,8 +49,8 @@ class Outputs(beam.PTransform):
         )
         tracked = "read_offsets" in outputs
         for kind, records in valid.items():
-            if self._options.output:
-                records | f"Write {kind} files" >> WriteAvroFiles(self._options.output, kind)
+            if self._options.output_dir:
+                records | f"Write {kind} files" >> WriteAvroFiles(self._options.output_dir, kind)
             if self._topic(kind) and not tracked:
                 records | f"Write {kind} to Kafka" >> self._kafka_sink(kind)
         if tracked:

@@ -109,8 +109,8 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):
         check_kafka(opts.kafka_bootstrap_servers)
-    if opts.output and "://" not in opts.output:
-        prepare_output_dir(opts.output)
+    if opts.output_dir and "://" not in opts.output_dir:
+        prepare_output_dir(opts.output_dir)
     use_local_prism(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
@@ -120,8 +120,8 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     if streaming:
         return None
     totals = counting.summary(result)
-    if opts.output:
-        log.info("Avro files written under %s", opts.output)
+    if opts.output_dir:
+        log.info("Avro files written under %s", opts.output_dir)
     return totals
 
 

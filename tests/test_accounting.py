@@ -121,7 +121,7 @@ def bad_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def bad_run(tmp_path_factory, seeds_dir, bad_dir):
     out = tmp_path_factory.mktemp("out")
-    totals = run([f"--input={seeds_dir}", f"--input={bad_dir}", f"--output={out}"])
+    totals = run([f"--input={seeds_dir}", f"--input={bad_dir}", f"--output_dir={out}"])
     return totals, out
 
 
@@ -165,7 +165,7 @@ def test_non_english_kept_on_request_without_events(tmp_path, bad_dir):
     (folder / "german.txt").write_bytes((bad_dir / "german.txt").read_bytes())
     (folder / "lines.jsonl").write_bytes(GOOD_LINES[0])
     out = tmp_path / "out"
-    totals = run([f"--input={folder}", f"--output={out}", "--non_english=keep"])
+    totals = run([f"--input={folder}", f"--output_dir={out}", "--non_english=keep"])
     assert_accounted(totals, out)
     assert (totals[counting.WITH_EVENTS], totals[counting.WITHOUT_EVENTS]) == (1, 1)
     languages = {a["article_id"]: a["language"] for a in read_avro(out, "articles")}
@@ -186,7 +186,7 @@ def test_summary_prints_the_four_ends_and_the_identity(tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "lines.jsonl").write_bytes(b"\n".join([GOOD_LINES[0], b"{oops"]))
-    assert run_main([f"--input={folder}", f"--output={tmp_path / 'out'}"]) == 0
+    assert run_main([f"--input={folder}", f"--output_dir={tmp_path / 'out'}"]) == 0
     printed = capsys.readouterr().out
     for name in counting.OUTCOMES:
         assert name.replace("_", " ") in printed

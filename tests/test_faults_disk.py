@@ -47,14 +47,14 @@ def run_cli(args: list[str], file_size_limit: int | None = None) -> tuple[int, s
 def test_output_below_a_regular_file_fails_at_start(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code, err, _ = run_cli([f"--output={blocker}/out"])
+    code, err, _ = run_cli([f"--output_dir={blocker}/out"])
     assert code == 2
     assert f"error: output folder '{blocker}/out' is not writable" in err
     assert "Not a directory" in err and STARTED not in err
 
 
 def test_a_full_disk_fails_at_start(tmp_path):
-    code, err, _ = run_cli([f"--output={tmp_path}/out"], file_size_limit=64 << 10)
+    code, err, _ = run_cli([f"--output_dir={tmp_path}/out"], file_size_limit=64 << 10)
     assert code == 2
     assert f"error: output folder '{tmp_path}/out' is not writable" in err
     assert "File too large" in err and STARTED not in err
@@ -63,7 +63,7 @@ def test_a_full_disk_fails_at_start(tmp_path):
 def test_kafka_sinks_without_a_broker_fail_at_start(tmp_path):
     # Port 1 on loopback: nothing listens there, connections are refused at once.
     code, err, seconds = run_cli(
-        [f"--output={tmp_path}", "--kafka_bootstrap_servers=127.0.0.1:1", "--output_topic=ev"]
+        [f"--output_dir={tmp_path}", "--kafka_bootstrap_servers=127.0.0.1:1", "--output_topic=ev"]
     )
     assert code == 2
     assert "error: no Kafka broker answers at 127.0.0.1:1" in err and STARTED not in err
@@ -71,6 +71,6 @@ def test_kafka_sinks_without_a_broker_fail_at_start(tmp_path):
 
 
 def test_kafka_topics_without_brokers_fail_at_start(tmp_path):
-    code, err, _ = run_cli([f"--output={tmp_path}", "--dead_letter_topic=dead"])
+    code, err, _ = run_cli([f"--output_dir={tmp_path}", "--dead_letter_topic=dead"])
     assert code == 2
     assert "error: Kafka topic options need --kafka_bootstrap_servers" in err

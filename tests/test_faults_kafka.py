@@ -141,7 +141,7 @@ def reference(tmp_path_factory) -> dict[str, set[str]]:
     folder = tmp_path_factory.mktemp("reference")
     source = folder / "articles.jsonl"
     source.write_text("\n".join(json.dumps(make_article(n)) for n in range(ARTICLES)))
-    totals = run([f"--input={source}", f"--output={folder / 'out'}"])
+    totals = run([f"--input={source}", f"--output_dir={folder / 'out'}"])
     assert totals["articles_with_events"] == ARTICLES
     ids: dict[str, set[str]] = {}
     for event in read_avro(folder / "out", "events"):
@@ -174,7 +174,7 @@ class Topics:
             f"--articles_topic={o['articles']}",
             f"--duplicates_topic={o['duplicates']}",
             f"--dead_letter_topic={o['dead']}",
-            "--output=",
+            "--output_dir=",
         ]
 
 

@@ -50,7 +50,7 @@ def poison(tmp_path_factory):
 
 
 def _run(out, source, lexicon, model=None) -> dict[str, int]:
-    args = [f"--input={source}", f"--output={out}", f"--lexicon={lexicon}"]
+    args = [f"--input={source}", f"--output_dir={out}", f"--lexicon={lexicon}"]
     args += ["--inference_batch_size=8", "--dedupe_threshold=0.99"]
     return run(args + ([f"--spacy_model={model}"] if model else []))
 
@@ -87,7 +87,7 @@ def test_spacy_and_rule_failures_dead_letter_only_their_article(poison, tmp_path
 def test_the_poisons_are_real(poison, tmp_path):
     """Without the poisoned model and lexicon, the same articles all give events."""
     _, _, source = poison
-    totals = run([f"--input={source}", f"--output={tmp_path}", "--dedupe_threshold=0.99"])
+    totals = run([f"--input={source}", f"--output_dir={tmp_path}", "--dedupe_threshold=0.99"])
     assert totals[counting.DEAD_LETTERS] == 0
     assert totals[counting.WITH_EVENTS] == len(ARTICLES)
 

@@ -42,7 +42,7 @@ def kafka():
 def file_run(tmp_path_factory, seeds_dir):
     """The seeds run from files: the events the Kafka run must reproduce."""
     out = tmp_path_factory.mktemp("files")
-    totals = run([f"--input={seeds_dir}", f"--output={out}"])
+    totals = run([f"--input={seeds_dir}", f"--output_dir={out}"])
     return totals, out
 
 
@@ -60,7 +60,7 @@ def kafka_run(source: str, group: str, out, **topics: str) -> dict[str, int]:
         f"--input_topic={source}",
         f"--consumer_group={group}",
         "--kafka_bounded",
-        f"--output={out}",
+        f"--output_dir={out}",
     ]
     args += [f"--{name}={topic}" for name, topic in topics.items()]
     return run(args)

@@ -29,7 +29,7 @@ def seed_run(tmp_path_factory, seeds_dir):
     (bad / "notes.csv").write_text("a,b\n")
     (bad / "empty.txt").write_text("\n\n")
     out = tmp_path_factory.mktemp("out")
-    totals = run([f"--input={seeds_dir}", f"--input={bad}", f"--output={out}"])
+    totals = run([f"--input={seeds_dir}", f"--input={bad}", f"--output_dir={out}"])
     return totals, out
 
 
@@ -152,14 +152,14 @@ def test_no_event_comes_from_boilerplate(seed_run):
 
 def test_event_ids_are_deterministic(seed_run, seeds_dir, tmp_path):
     _, out = seed_run
-    again = run([f"--input={seeds_dir}", f"--output={tmp_path}"])
+    again = run([f"--input={seeds_dir}", f"--output_dir={tmp_path}"])
     assert again[counting.KEPT] == 3
     first = {e["event_id"] for e in read_avro(out, "events")}
     assert {e["event_id"] for e in read_avro(tmp_path, "events")} == first
 
 
 def test_graph_with_test_pipeline_and_assert_that(seeds_dir, tmp_path):
-    options = PipelineOptions([f"--input={seeds_dir}", f"--output={tmp_path}"])
+    options = PipelineOptions([f"--input={seeds_dir}", f"--output_dir={tmp_path}"])
     with TestPipeline(options=options) as p:
         build(p, options)
     kinds = {os.path.basename(p).split("-")[0] for p in glob.glob(str(tmp_path / "*.avro"))}
@@ -176,11 +176,11 @@ def test_graph_with_test_pipeline_and_assert_that(seeds_dir, tmp_path):
 
 
 def test_cli_reports_configuration_errors_at_start(tmp_path, capsys):
-    assert run_main([f"--input={tmp_path}/missing/*.txt", f"--output={tmp_path}/o"]) == 2
+    assert run_main([f"--input={tmp_path}/missing/*.txt", f"--output_dir={tmp_path}/o"]) == 2
     assert "no input file matches" in capsys.readouterr().err
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert run_main([f"--output={blocker}/sub"]) == 2
+    assert run_main([f"--output_dir={blocker}/sub"]) == 2
     assert "output folder" in capsys.readouterr().err
 
 

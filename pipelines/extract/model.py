@@ -65,11 +65,16 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         # Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles (spaCy's
         # time grows linearly with the batch), which costs spaCy about 10%. A bundle's last
         # batch is still flushed when the bundle ends, so a stream never waits for a full one.
-        super().__init__(min_batch_size=batch_size, max_batch_size=batch_size)
+        super().__init__()
         self._spacy_model = spacy_model
         self._lexicon_path = lexicon
         self._batch_size = batch_size
         self._share = share_across_processes
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        """Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles, and
+        spaCy is about 10% faster on batches."""
+        return {"min_batch_size": self._batch_size, "max_batch_size": self._batch_size}
 
     def load_model(self) -> LoadedModel:
         nlp = load_spacy(self._spacy_model)
