@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make run    install into .venv, then run the pipeline on seeds/ (files in, Avro files out)
 #   make test   install, start the local Kafka broker, run the whole test suite
+include deploy/versions.env
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,10 +10,10 @@ PY := $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml deploy/versions.env
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' 'apache-beam==$(BEAM_VERSION)'
 	touch $@
 
 run: install

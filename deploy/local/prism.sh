@@ -7,12 +7,12 @@
 #
 #   deploy/local/prism.sh          build once into .cache/prism/ (about 2-3 minutes), print its path
 #
-# Environment: PRISM_CACHE_DIR (default <repo>/.cache/prism), BEAM_VERSION (default: the
-# apache-beam pin in pyproject.toml). Needs Go 1.22 or newer.
+# Environment: PRISM_CACHE_DIR (default <repo>/.cache/prism), BEAM_VERSION (default: the one
+# in deploy/versions.env). Needs Go 1.22 or newer.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BEAM_VERSION="${BEAM_VERSION:-$(sed -n 's/^[[:space:]]*"apache-beam==\([0-9.]*\)".*/\1/p' "$ROOT/pyproject.toml")}"
+BEAM_VERSION="${BEAM_VERSION:-$(sed -n 's/^BEAM_VERSION=//p' "$ROOT/deploy/versions.env")}"
 CACHE="${PRISM_CACHE_DIR:-$ROOT/.cache/prism}"
 BIN="$CACHE/prism"
 STAMP="$CACHE/version"
@@ -22,7 +22,7 @@ die() {
     exit 1
 }
 
-[ -n "$BEAM_VERSION" ] || die "no apache-beam==X pin in $ROOT/pyproject.toml"
+[ -n "$BEAM_VERSION" ] || die "no BEAM_VERSION in $ROOT/deploy/versions.env"
 if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$BEAM_VERSION" ]; then
     echo "$BIN"
     exit 0
