@@ -57,10 +57,10 @@ def clean_article(
         text = clean_text(article["text"], title)
     else:
         raise CleanError("no_text", "article has neither text nor html")
-    words = word_count(text)
-    if words < max(min_words, 1):
+    words, minimum = word_count(text), max(min_words, 1)  # no story is ever empty
+    if words < minimum:
         raise CleanError(
-            "too_short", f"{words} words left after cleaning, fewer than the minimum {min_words}"
+            "too_short", f"{words} words left after cleaning, fewer than the minimum {minimum}"
         )
     language = detect_language(text)
     if language.code != ENGLISH and non_english == NON_ENGLISH_DEAD_LETTER:
