@@ -7,6 +7,7 @@ answers, the tests fail (never skip) and say how to start one.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterable
 
@@ -46,6 +47,17 @@ def send(topic: str, values: Iterable[tuple[int, bytes | None]], key: bytes = b"
         futures = [producer.send(topic, value=v, key=key, partition=p) for p, v in values]
         producer.flush()
         return [f.get(timeout=30).offset for f in futures]
+    finally:
+        producer.close()
+
+
+def send_slowly(topic: str, values: Iterable[bytes], interval: float) -> None:
+    """Write ``values`` to partition 0 one by one, ``interval`` seconds apart (a live feed)."""
+    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+    try:
+        for value in values:
+            producer.send(topic, value=value, partition=0).get(timeout=30)
+            time.sleep(interval)
     finally:
         producer.close()
 

@@ -36,6 +36,7 @@ from apache_beam.transforms.core import WatermarkEstimatorProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from pipelines import records
@@ -56,6 +57,9 @@ UNBOUNDED_STOP = sys.maxsize
 POLL_BUDGET_SECONDS = 5.0
 POLL_TIMEOUT_MS = 500
 MAX_POLL_RECORDS = 500
+# Unbounded mode: when an idle partition is polled again, and when one is after a KafkaError.
+IDLE_RESUME_SECONDS = 1
+ERROR_RESUME_SECONDS = 5
 
 
 class PartitionSpec(NamedTuple):
@@ -210,8 +214,17 @@ class _ReadPartition(beam.DoFn):
         next_offset = None  # one past the last offset claimed in this call
         marked = tracker.current_restriction().start  # where the next Read mark begins
         done = False
+        unreachable = False
         while not done:
-            batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
+            try:
+                batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
+            except KafkaError as e:
+                if self._bounded:
+                    raise
+                # The broker is away: resume later rather than fail the bundle (and the job).
+                log.warning("reading %s/%d: %s; retrying", tp.topic, tp.partition, e)
+                unreachable = True
+                break
             messages = batch.get(tp, [])
             claimed: list[int] = []
             ts = watermark.current_watermark() or Timestamp.now()
@@ -233,7 +246,7 @@ class _ReadPartition(beam.DoFn):
             if done:
                 break
             stop = tracker.current_restriction().stop
-            if not messages and self._reader.position(tp) >= stop:
+            if not messages and self._bounded and self._reader.position(tp) >= stop:
                 # End of a bounded range (possibly after offsets with no record, such as
                 # transaction markers): claiming the stop offset marks the restriction done.
                 tracker.try_claim(stop)
@@ -247,8 +260,12 @@ class _ReadPartition(beam.DoFn):
                 break
         if not done:
             # Self-checkpoint: the runner resumes the rest of the partition later (at once
-            # when records were flowing, after a second when the partition was idle).
-            tracker.defer_remainder(Duration(seconds=0 if next_offset is not None else 1))
+            # when records were flowing, after a while when it was idle or unreachable).
+            if unreachable:
+                delay = ERROR_RESUME_SECONDS
+            else:
+                delay = 0 if next_offset is not None else IDLE_RESUME_SECONDS
+            tracker.defer_remainder(Duration(seconds=delay))
         return next_offset
 
     @staticmethod
