@@ -1,6 +1,7 @@
 """Consistency of the deployment files under deploy/, which cannot run here (no Docker, no
 Kubernetes): every YAML parses, and images, versions, ports and pipeline options agree with
-each other, with the apache-beam pin of pyproject.toml and with deploy/versions.env."""
+each other and with deploy/versions.env, the single source of the versions: BEAM_VERSION for
+the project's environment, FLINK_BEAM_VERSION and FLINK_VERSION for everything on Flink."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions
+from packaging.specifiers import SpecifierSet
 
 import pipelines.options  # noqa: F401  (registers the project's options with Beam)
 
@@ -22,6 +24,10 @@ DEPLOY = ROOT / "deploy"
 YAML_FILES = sorted(DEPLOY.rglob("*.yaml"))
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 WORKER_POOL_PORT = 50000  # the port of the SDK image's `boot --worker_pool`
+# Where the image keeps its job server (deploy/docker/Dockerfile).
+IMAGE_JOB_SERVER_JAR = "/opt/beam/jars/beam-runners-flink-job-server.jar"
+# The scripts behind the local Flink: their Beam is FLINK_BEAM_VERSION, never BEAM_VERSION.
+FLINK_SCRIPTS = ("flink-env.sh", "flink.sh", "flink_venv.sh", "job_server.sh")
 # Options of Beam's Java Flink runner (FlinkPipelineOptions) that the Python SDK learns from
 # the job server at submission, so Beam's Python parser does not know them.
 JAVA_FLINK_OPTIONS = {"checkpointing_interval"}
@@ -31,15 +37,17 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def _beam_pin() -> str:
-    pins = [d for d in _pyproject()["project"]["dependencies"] if d.startswith("apache-beam==")]
-    assert len(pins) == 1, "pyproject.toml must pin apache-beam with =="
-    return pins[0].split("==", 1)[1]
+def _versions() -> dict[str, str]:
+    text = (DEPLOY / "versions.env").read_text(encoding="utf-8")
+    return dict(re.findall(r"^([A-Z_]+)=(\S+)$", text, re.M))
+
+
+def _flink_beam() -> str:
+    return _versions()["FLINK_BEAM_VERSION"]
 
 
 def _flink_version() -> str:
-    text = (DEPLOY / "versions.env").read_text(encoding="utf-8")
-    return re.search(r"^FLINK_VERSION=(\S+)$", text, re.M).group(1)
+    return _versions()["FLINK_VERSION"]
 
 
 def _flink_minor() -> str:
@@ -47,20 +55,31 @@ def _flink_minor() -> str:
 
 
 def _worker_image() -> str:
-    return f"news-event-pipeline:{_pyproject()['project']['version']}-beam{_beam_pin()}"
+    return f"news-event-pipeline:{_pyproject()['project']['version']}-beam{_flink_beam()}"
 
 
 def _flink_image() -> str:
     return f"flink:{_flink_version()}-scala_2.12-java17"
 
 
-def _job_server_jar() -> str:
-    return f"/opt/beam/jars/beam-runners-flink-{_flink_minor()}-job-server-{_beam_pin()}.jar"
+def _interpolate(text: str) -> str:
+    """``${VAR}``, ``${VAR:?message}`` and ``${VAR:-default}`` replaced by the values of
+    deploy/versions.env, as ``docker compose --env-file deploy/versions.env`` does; every
+    variable must be one of them."""
+    versions = _versions()
+
+    def value(match: re.Match) -> str:
+        assert match.group(1) in versions, f"${{{match.group(1)}}} is not in versions.env"
+        return versions[match.group(1)]
+
+    return re.sub(r"\$\{(\w+)(?::?[?-][^}]*)?\}", value, text)
 
 
 def _docs(name: str) -> list[dict]:
-    with open(DEPLOY / name, encoding="utf-8") as f:
-        return [d for d in yaml.safe_load_all(f) if d is not None]
+    text = (DEPLOY / name).read_text(encoding="utf-8")
+    if name == "compose.yaml":
+        text = _interpolate(text)
+    return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
 def _one(name: str, kind: str) -> dict:
@@ -97,8 +116,7 @@ def _submitters() -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(DEPLOY)))
 def test_yaml_parses_into_mappings(path):
-    with open(path, encoding="utf-8") as f:
-        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+    docs = _docs(path.relative_to(DEPLOY).as_posix())
     assert docs, f"{path} is empty"
     assert all(isinstance(d, dict) for d in docs)
 
@@ -108,10 +126,30 @@ def test_yaml_files_are_found():
     assert {"compose.yaml", "k8s/flink-session.yaml", "k8s/submit-batch-job.yaml"} <= names
 
 
+def test_versions_file_names_every_version():
+    versions = _versions()
+    assert {"BEAM_VERSION", "FLINK_BEAM_VERSION", "FLINK_VERSION"} <= set(versions)
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in versions.values()), versions
+
+
 def test_installed_beam_is_the_pinned_one():
     import apache_beam
 
-    assert apache_beam.__version__ == _beam_pin()
+    assert apache_beam.__version__ == _versions()["BEAM_VERSION"]
+
+
+def test_pyproject_accepts_both_beam_releases():
+    (beam,) = [d for d in _pyproject()["project"]["dependencies"] if d.startswith("apache-beam")]
+    allowed = SpecifierSet(beam.removeprefix("apache-beam"))
+    assert _versions()["BEAM_VERSION"] in allowed
+    assert _flink_beam() in allowed
+
+
+@pytest.mark.parametrize("script", FLINK_SCRIPTS)
+def test_flink_scripts_take_beam_from_flink_beam_version(script):
+    lines = (DEPLOY / "local" / script).read_text(encoding="utf-8").splitlines()
+    code = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    assert not re.search(r"(?<!FLINK_)BEAM_VERSION", code)
 
 
 def test_no_project_option_is_a_prefix_of_a_beam_option():
@@ -133,27 +171,25 @@ def _parser(cls) -> argparse.ArgumentParser:
     return parser
 
 
-def test_flink_version_is_one_the_beam_release_supports():
-    assert _flink_minor() in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
-
-
 def test_job_server_pom_defaults_match_the_pins():
     props = ET.parse(DEPLOY / "local/job-server/pom.xml").getroot().find("m:properties", POM_NS)
-    assert props.find("m:beam.version", POM_NS).text == _beam_pin()
+    assert props.find("m:beam.version", POM_NS).text == _flink_beam()
     assert props.find("m:flink.minor", POM_NS).text == _flink_minor()
 
 
-def test_dockerfile_builds_on_the_pinned_beam_sdk_image():
+def test_dockerfile_builds_on_the_flink_beam_sdk_image():
     text = (DEPLOY / "docker/Dockerfile").read_text(encoding="utf-8")
     args = dict(re.findall(r"^ARG (\w+)=(\S+)$", text, re.M))
-    assert args["BEAM_VERSION"] == _beam_pin()
-    assert args["FLINK_MINOR"] == _flink_minor()
+    assert args == {"FLINK_BEAM_VERSION": _flink_beam(), "FLINK_VERSION": _flink_version()}
     python = re.search(r">=(\d+\.\d+)", _pyproject()["project"]["requires-python"]).group(1)
-    assert f"FROM apache/beam_python{python}_sdk:${{BEAM_VERSION}}" in text
-    jar = "/opt/beam/jars/beam-runners-flink-${FLINK_MINOR}-job-server-${BEAM_VERSION}.jar"
-    copied = re.search(r"^COPY --from=job-server \\\n\s+(\S+) (\S+)$", text, re.M)
-    assert copied, "the Dockerfile must copy the job-server jar from its build stage"
-    assert copied.group(2) + Path(copied.group(1)).name == jar
+    assert f"FROM apache/beam_python{python}_sdk:${{FLINK_BEAM_VERSION}}" in text
+    built = "target/beam-runners-flink-${FLINK_VERSION%.*}-job-server-${FLINK_BEAM_VERSION}.jar"
+    moved = re.search(r'mv "(\S+)" \\\n\s+/jars/(\S+)$', text, re.M)
+    assert moved, "the job-server stage must move its jar into /jars/"
+    assert moved.groups() == (built, Path(IMAGE_JOB_SERVER_JAR).name)
+    assert re.search(r"^COPY --from=job-server /jars/ (\S+)$", text, re.M).group(1) == (
+        str(Path(IMAGE_JOB_SERVER_JAR).parent) + "/"
+    )
     assert f"-t {_worker_image()} ." in text
 
 
@@ -197,8 +233,9 @@ def test_submitters_use_the_worker_pool_and_the_pinned_job_server():
         args = _args(raw)
         assert set(args) <= known, f"{name}: unknown options {set(args) - known}"
         assert args["runner"] == "FlinkRunner", name
-        assert args["flink_version"] == _flink_minor(), name
-        assert args["flink_job_server_jar"] == _job_server_jar(), name
+        # The jar fixes the Flink minor version; --flink_version only picks a jar to download.
+        assert "flink_version" not in args, name
+        assert args["flink_job_server_jar"] == IMAGE_JOB_SERVER_JAR, name
         assert "flink_submit_uber_jar" in args, name
         assert args["environment_type"] == "EXTERNAL", name
         assert args["environment_config"] == f"localhost:{WORKER_POOL_PORT}", name
@@ -230,6 +267,7 @@ def test_compose_stack_is_consistent():
     assert pool["command"] == ["--worker_pool"]
     assert pool["network_mode"] == "service:taskmanager"
     assert pool["build"]["dockerfile"] == "deploy/docker/Dockerfile"
+    assert pool["build"]["args"] == {k: v for k, v in _versions().items() if k.startswith("FLINK")}
     for name, raw in _submitters().items():
         if name.startswith("compose:"):
             service = services[name.removeprefix("compose:")]
@@ -243,6 +281,6 @@ def test_compose_stack_is_consistent():
     assert f"//{streaming['kafka_bootstrap_servers']}" in listeners
 
 
-@pytest.mark.parametrize("script", ["flink.sh", "job_server.sh", "flink-env.sh"])
+@pytest.mark.parametrize("script", FLINK_SCRIPTS)
 def test_local_scripts_are_valid_bash(script):
     subprocess.run(["bash", "-n", str(DEPLOY / "local" / script)], check=True)

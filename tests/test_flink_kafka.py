@@ -13,21 +13,23 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 import test_flink
 from kafka_helpers import BOOTSTRAP, admin, create_topic
-from test_flink import POOL_PORT, REST_PORT, ROOT
+from test_flink import POOL_PORT, REST_PORT, ROOT, flink_args
 
 from pipelines.consume import consume
 from pipelines.produce import produce
 
 pytestmark = [pytest.mark.flink, pytest.mark.kafka]
 
-# The Flink fixtures of test_flink.py: the cluster, the job-server jar, the DirectRunner run.
+# The Flink fixtures of test_flink.py: the cluster, the Flink venv, the job-server jar, the
+# DirectRunner run.
+flink_tools = test_flink.flink_tools
+flink_python = test_flink.flink_python
 session_cluster = test_flink.session_cluster
 job_server_jar = test_flink.job_server_jar
 direct = test_flink.direct
@@ -80,7 +82,7 @@ def kafka():
 
 
 def test_streaming_job_on_flink_turns_kafka_articles_into_events(
-    kafka, session_cluster, direct, job_server_jar, tmp_path
+    kafka, flink_python, session_cluster, direct, job_server_jar, tmp_path
 ):
     _, expected_ids = direct
     source = create_topic(kafka, "flink-articles", partitions=2)
@@ -89,12 +91,10 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
     produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
     before = _running_jobs()
     cmd = [
-        sys.executable,
+        flink_python,
         "-m",
         "pipelines.run",
-        "--runner=FlinkRunner",
-        f"--flink_master={session_cluster}",
-        f"--flink_job_server_jar={job_server_jar}",
+        *flink_args(job_server_jar, session_cluster),
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{POOL_PORT}",
         "--streaming",
@@ -111,7 +111,6 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
     submit = subprocess.Popen(
         cmd,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=log,
         stderr=log,
         start_new_session=True,

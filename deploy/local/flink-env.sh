@@ -1,10 +1,9 @@
-# Shared settings for deploy/local/flink.sh and job_server.sh (sourced, not run). BEAM_VERSION
-# may be set to override the pin read from pyproject.toml.
+# Shared settings of the Flink scripts in deploy/local/ (sourced, not run). Versions come from
+# deploy/versions.env only: FLINK_BEAM_VERSION (Python SDK and job server) and FLINK_VERSION.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../versions.env
 source "$ROOT/deploy/versions.env"
+[ -n "${FLINK_BEAM_VERSION:-}" ] && [ -n "${FLINK_VERSION:-}" ] ||
+    { echo "FLINK_BEAM_VERSION and FLINK_VERSION must be set in $ROOT/deploy/versions.env" >&2; exit 1; }
 FLINK_MINOR=${FLINK_VERSION%.*}
-BEAM_VERSION=${BEAM_VERSION:-$(sed -n 's/^[[:space:]]*"apache-beam==\([0-9.]*\)".*/\1/p' "$ROOT/pyproject.toml")}
-[ -n "$BEAM_VERSION" ] || { echo "no apache-beam==X pin in $ROOT/pyproject.toml" >&2; exit 1; }
 CACHE=${FLINK_CACHE:-$ROOT/.cache/flink}
-PYTHON=${PYTHON:-$ROOT/.venv/bin/python}

@@ -4,10 +4,12 @@
 # are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
 # Flink comes from PyPI (the apache-flink wheel holds bin/ and conf/, the apache-flink-libraries
 # sdist holds lib/, opt/ and plugins/), downloaded with `pip download --no-deps` into the cache
-# and never installed into a Python environment.
+# and never installed into a Python environment. The worker pool runs the Flink venv of
+# deploy/local/flink_venv.sh (apache-beam FLINK_BEAM_VERSION, the job server's release).
 #
-#   deploy/local/flink.sh start     fetch and assemble Flink (first time), start the cluster
-#                                   and the worker pool, wait until both answer
+#   deploy/local/flink.sh fetch     fetch and assemble Flink and the Flink venv (first time)
+#   deploy/local/flink.sh start     fetch, start the cluster and the worker pool, wait until
+#                                   both answer
 #   deploy/local/flink.sh stop      stop the worker pool and the cluster
 #   deploy/local/flink.sh status    print the cluster overview; exit 0 when both run, 3 when not
 #
@@ -17,7 +19,6 @@
 #   FLINK_TASK_SLOTS     task slots of the TaskManager (default 2)
 #   FLINK_CACHE          downloads, FLINK_HOME, logs and pid files (default <repo>/.cache/flink)
 #   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 90)
-#   PYTHON               interpreter for the worker pool (default <repo>/.venv/bin/python)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/flink-env.sh"
 
@@ -68,14 +69,16 @@ assemble() {
     [[ -f "$FLINK_HOME/lib/flink-dist-$FLINK_VERSION.jar" ]] && return 0
     local dl=$CACHE/downloads tmp
     mkdir -p "$dl"
+    local python
+    python=$("$ROOT/deploy/local/flink_venv.sh")
     if ! ls "$dl"/apache_flink-"$FLINK_VERSION"-*.whl >/dev/null 2>&1 ||
         [[ ! -f "$dl/apache-flink-libraries-$FLINK_VERSION.tar.gz" ]]; then
         say "downloading apache-flink $FLINK_VERSION from PyPI (about 230 MB, first time only)"
-        "$PYTHON" -m pip download -q --no-deps -d "$dl" \
+        "$python" -m pip download -q --no-deps -d "$dl" \
             "apache-flink==$FLINK_VERSION" "apache-flink-libraries==$FLINK_VERSION"
     fi
     tmp=$(mktemp -d "$CACHE/assemble.XXXXXX")
-    "$PYTHON" -m zipfile -e "$dl"/apache_flink-"$FLINK_VERSION"-*.whl "$tmp/wheel"
+    "$python" -m zipfile -e "$dl"/apache_flink-"$FLINK_VERSION"-*.whl "$tmp/wheel"
     tar xzf "$dl/apache-flink-libraries-$FLINK_VERSION.tar.gz" -C "$tmp" \
         "apache-flink-libraries-$FLINK_VERSION/deps"
     local deps=$tmp/apache-flink-libraries-$FLINK_VERSION/deps
@@ -141,21 +144,29 @@ YAML
 }
 
 start_pool() {
-    [[ -n "$(pool_pid)" ]] && return 0
+    local python pid
+    python=$("$ROOT/deploy/local/flink_venv.sh")
+    pid=$(pool_pid)
+    if [[ -n "$pid" ]]; then
+        [[ "$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -1)" == "$python" ]] ||
+            die "the worker pool (pid $pid) does not run $python: run '$0 stop' first"
+        return 0
+    fi
     port_open "$POOL_PORT" && die "port $POOL_PORT is taken by another program"
     cd "$ROOT"
     # The pool starts each SDK worker as `python ...`: put the pool's interpreter first on PATH.
     # Its own process group, so that stop also ends the workers it started.
-    PATH="$(dirname "$PYTHON"):$PATH" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" setsid nohup \
-        "$PYTHON" -m \
+    PATH="$(dirname "$python"):$PATH" setsid nohup "$python" -m \
         apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT" \
         >"$FLINK_LOG_DIR/worker-pool.log" 2>&1 &
     echo $! >"$POOL_PID_FILE"
 }
 
 start() {
-    local began=$SECONDS version
+    local began version
     assemble
+    "$ROOT/deploy/local/flink_venv.sh" >/dev/null
+    began=$SECONDS
     write_config
     version=$(rest_version)
     if [[ -z "$version" ]]; then
@@ -215,11 +226,16 @@ status() {
 }
 
 case "${1:-}" in
+fetch)
+    assemble
+    "$ROOT/deploy/local/flink_venv.sh" >/dev/null
+    say "Flink $FLINK_VERSION in $FLINK_HOME"
+    ;;
 start) start ;;
 stop) stop ;;
 status) status ;;
 *)
-    echo "usage: $0 {start|stop|status}" >&2
+    echo "usage: $0 {fetch|start|stop|status}" >&2
     exit 2
     ;;
 esac
