@@ -21,11 +21,13 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka_helpers import BOOTSTRAP, admin, committed, create_topic, send, send_slowly
 
 from pipelines import counting
 from pipelines.consume import consume
+from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
 from pipelines.io.kafka_offsets import (
     CommitOffsets,
     Done,
@@ -134,6 +136,45 @@ def test_commit_offsets_commits_up_to_the_first_record_not_written(kafka):
     with TestPipeline() as p:
         _ = p | beam.Create(marks) | CommitOffsets(BOOTSTRAP, "g-commit")
     assert committed(topic, "g-commit", 2) == {0: 4, 1: 10}
+
+
+def _send_in_transactions(topic: str, batches: list[list[bytes]]) -> None:
+    """Each batch in one transaction: the broker puts a marker (an offset with no record)
+    after each."""
+    producer = KafkaProducer(
+        bootstrap_servers=BOOTSTRAP, transactional_id=f"tx-{topic}", acks="all"
+    )
+    try:
+        producer.init_transactions()
+        for batch in batches:
+            producer.begin_transaction()
+            for value in batch:
+                producer.send(topic, value=value, partition=0)
+            producer.commit_transaction()
+    finally:
+        producer.close()
+
+
+@pytest.mark.kafka
+def test_source_to_sink_commits_past_transaction_markers(kafka):
+    source, sink = create_topic(kafka, "tx-in"), create_topic(kafka, "tx-out")
+    _send_in_transactions(source, [[_story(n) for n in range(3)], [_story(n) for n in (3, 4)]])
+    with TestPipeline() as p:
+        read = p | ReadArticlesFromKafka(
+            BOOTSTRAP, source, "g-tx", "earliest", bounded=True, track_offsets=True
+        )
+        written = (
+            read.articles
+            | WriteToKafka(BOOTSTRAP, sink, "article", "article_id", pass_written=True)
+        ).written
+        done = written | beam.FlatMap(lambda article: done_marks(source, article["origin"]))
+        _ = (read.read_offsets, done) | beam.Flatten() | CommitOffsets(BOOTSTRAP, "g-tx")
+    # Records at 0-2 and 4-5, markers at 3 and 6: the commit reaches the end of the log.
+    origins = sorted(
+        m.record["origin"] for m in consume(BOOTSTRAP, sink, "article", idle_timeout=1)
+    )
+    assert origins == [f"kafka:{source}/0@{o}" for o in (0, 1, 2, 4, 5)]
+    assert committed(source, "g-tx", 1) == {0: 7}
 
 
 def _topics(kafka, prefix: str, dead_max_bytes: int | None = None) -> dict[str, str]:
