@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,21 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
 
 
 ARTICLE_FIELDS = ("article_id", "url", "source", "title", "text", "html", "language")
+# JSON escapes can carry a lone surrogate ("\\ud800"), UTF-8 text cannot; Beam's string coder,
+# hashing and Avro all raise on one, so no article may hold one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(data: dict[str, Any]) -> str | None:
+    """Why the article fields of ``data`` are not Unicode text, or None when they are."""
+    for key in ARTICLE_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+            return (
+                f"field {key!r} holds U+{ord(bad.group()):04X} at character {bad.start()}: "
+                "a lone surrogate, which is not valid Unicode text"
+            )
+    return None
 
 
 def make_article(data: dict[str, Any], origin: str) -> Record:
@@ -84,6 +100,8 @@ def make_article(data: dict[str, Any], origin: str) -> Record:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise ValueError(f"field {key!r} must be a string, got {type(value).__name__}")
+    if message := lone_surrogate(data):
+        raise ValueError(message)
     text, html = data.get("text"), data.get("html")
     if not (text and text.strip()) and not (html and html.strip()):
         raise ValueError("article has no text (neither 'text' nor 'html' is set)")

@@ -110,12 +110,6 @@ def test_any_kafka_value_becomes_an_article_or_a_dead_letter(value):
         assert record["payload"] == (value or b"")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records.make_article keeps lone surrogates (JSON escapes such as \\ud800); the "
-    "Kafka source then emits an article Beam's string coder cannot encode. The file source "
-    "stops them itself; make_article should reject them for every source.",
-)
 def test_kafka_json_with_a_lone_surrogate_is_a_dead_letter():
     value = b'{"article_id": "a1", "text": "The minister met her counterpart. \\ud800"}'
     tag, record = read_message("articles", 0, 7, value)

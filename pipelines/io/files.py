@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
@@ -13,7 +12,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.options import ConfigurationError
-from pipelines.records import ARTICLE_FIELDS, Record, make_article, make_dead_letter
+from pipelines.records import Record, lone_surrogate, make_article, make_dead_letter
 
 TEXT_EXTENSIONS = (".txt",)
 JSONL_EXTENSIONS = (".jsonl",)
@@ -24,10 +23,6 @@ ARTICLES = "articles"
 DEAD_LETTERS = "dead_letters"
 
 log = logging.getLogger(__name__)
-
-# JSON escapes can carry a lone surrogate ("\\ud800"), UTF-8 text cannot; Beam's string coder,
-# hashing and Avro all raise on one, so it must not get past the read.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_dead_letter(error_type: str, message: str, origin: str, payload: bytes) -> tuple:
@@ -41,18 +36,6 @@ def _decode(data: bytes, origin: str) -> tuple[str | None, tuple | None]:
     except UnicodeDecodeError as e:
         message = f"not valid UTF-8 at byte {e.start}: {e.reason}"
         return None, _read_dead_letter("undecodable_bytes", message, origin, data)
-
-
-def _lone_surrogate(obj: dict) -> str | None:
-    """Why the article fields of ``obj`` are not Unicode text, or None when they are."""
-    for key in ARTICLE_FIELDS:
-        value = obj.get(key)
-        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
-            return (
-                f"field {key!r} holds U+{ord(bad.group()):04X} at character {bad.start()}: "
-                "a lone surrogate, which is not valid Unicode text"
-            )
-    return None
 
 
 def _parse_text(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
@@ -90,7 +73,7 @@ def _parse_jsonl(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
             message = f"expected a JSON object (an Article), got {type(obj).__name__}"
             yield _read_dead_letter("not_an_article", message, origin, raw)
             continue
-        if message := _lone_surrogate(obj):
+        if message := lone_surrogate(obj):
             yield _read_dead_letter("invalid_unicode", message, origin, raw)
             continue
         try:
