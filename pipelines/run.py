@@ -16,6 +16,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
+    PortableOptions,
     PrismRunnerOptions,
     StandardOptions,
 )
@@ -30,6 +31,9 @@ from pipelines.pipeline import build
 log = logging.getLogger("pipelines.run")
 # How long the start-up check waits for a Kafka broker to answer.
 KAFKA_CHECK_TIMEOUT_MS = 10_000
+# A streaming job's state stream to Prism is opened with the job-service timeout; past it the
+# submitting process exits and takes the still-running job with it, so streaming waits long.
+STREAMING_JOB_SERVER_TIMEOUT_S = 7 * 24 * 3600
 # Where deploy/local/prism.sh builds Beam's Prism runner.
 LOCAL_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "prism" / "prism"
 
@@ -80,7 +84,8 @@ def use_local_prism(options: PipelineOptions) -> None:
 
     Beam downloads Prism from GitHub releases at run time; where it cannot, it falls back to a
     runner whose Flatten drops elements in streaming. $PRISM_LOCATION, or the binary that
-    deploy/local/prism.sh builds, is used unless --prism_location is given.
+    deploy/local/prism.sh builds, is used unless --prism_location is given; the job-service
+    timeout, unless set, is raised so that the submitting process outlives a long job.
     """
     standard = options.view_as(StandardOptions)
     prism = options.view_as(PrismRunnerOptions)
@@ -88,6 +93,9 @@ def use_local_prism(options: PipelineOptions) -> None:
         return
     if (standard.runner or "DirectRunner") not in ("DirectRunner", "PrismRunner"):
         return
+    portable = options.view_as(PortableOptions)
+    if portable.job_server_timeout == PortableOptions().job_server_timeout:
+        portable.job_server_timeout = STREAMING_JOB_SERVER_TIMEOUT_S
     local = Path(os.environ.get("PRISM_LOCATION") or LOCAL_PRISM)
     if local.is_file():
         prism.prism_location = str(local)
@@ -104,7 +112,13 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     options = PipelineOptions(argv)
     opts = options.view_as(NewsPipelineOptions)
     streaming = options.view_as(StandardOptions).streaming
-    topics = (opts.input_topic, opts.output_topic, opts.dead_letter_topic, opts.duplicates_topic)
+    topics = (
+        opts.input_topic,
+        opts.output_topic,
+        opts.dead_letter_topic,
+        opts.duplicates_topic,
+        opts.articles_topic,
+    )
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):

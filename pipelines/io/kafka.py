@@ -41,6 +41,12 @@ from kafka.structs import OffsetAndMetadata
 
 from pipelines import records
 from pipelines.io.avro_wire import SchemaRegistry
+from pipelines.io.kafka_clients import (
+    CLIENT_ID,
+    OUTAGE_TOLERANCE_MS,
+    RECONNECT_BACKOFF_MAX_MS,
+    consumer,
+)
 from pipelines.io.kafka_codec import BadMessage, decode_article_value, encode_record
 from pipelines.io.kafka_offsets import Read, partition_key
 
@@ -95,16 +101,6 @@ def read_message(
         )
 
 
-def _consumer(bootstrap_servers: str, group: str | None) -> KafkaConsumer:
-    return KafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        client_id="news-event-pipeline",
-    )
-
-
 class _ListPartitions(beam.DoFn):
     """Impulse -> one PartitionSpec per partition of the topic, offsets resolved now."""
 
@@ -118,28 +114,28 @@ class _ListPartitions(beam.DoFn):
         self._bounded = bounded
 
     def process(self, _impulse: Any) -> Iterator[PartitionSpec]:
-        consumer = _consumer(self._servers, self._group)
+        client = consumer(self._servers, self._group)
         try:
-            partitions = consumer.partitions_for_topic(self._topic)
+            partitions = client.partitions_for_topic(self._topic)
             if not partitions:
                 raise ValueError(f"Kafka topic {self._topic!r} does not exist on {self._servers}")
             tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
-            earliest = consumer.beginning_offsets(tps)
-            latest = consumer.end_offsets(tps)
+            earliest = client.beginning_offsets(tps)
+            latest = client.end_offsets(tps)
             for tp in tps:
-                start = self._start(consumer, tp, earliest[tp], latest[tp])
+                start = self._start(client, tp, earliest[tp], latest[tp])
                 stop = latest[tp] if self._bounded else UNBOUNDED_STOP
                 log.info("reading %s/%d from offset %d to %s", tp.topic, tp.partition, start, stop)
                 yield PartitionSpec(tp.topic, tp.partition, start, max(start, stop))
         finally:
-            consumer.close()
+            client.close()
 
-    def _start(self, consumer: KafkaConsumer, tp: TopicPartition, earliest: int, latest: int):
+    def _start(self, client: KafkaConsumer, tp: TopicPartition, earliest: int, latest: int):
         if self._start_offset == "earliest":
             return earliest
         if self._start_offset == "latest":
             return latest
-        committed = consumer.committed(tp)
+        committed = client.committed(tp)
         # A committed offset below the log start (retention) falls back to the earliest.
         return earliest if committed is None else max(committed, earliest)
 
@@ -194,7 +190,7 @@ class _ReadPartition(beam.DoFn):
         self._marks = True
 
     def setup(self) -> None:
-        self._reader = _consumer(self._servers, None)
+        self._reader = consumer(self._servers, None)
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
 
     def teardown(self) -> None:
@@ -294,7 +290,7 @@ class _ReadAndCommitPartition(_ReadPartition):
 
     def setup(self) -> None:
         super().setup()
-        self._committer = _consumer(self._servers, self._group)
+        self._committer = consumer(self._servers, self._group)
         self._commit_lock = threading.Lock()
 
     def teardown(self) -> None:
@@ -413,9 +409,11 @@ class _WriteRecords(beam.DoFn):
             retries=2**31 - 1,
             enable_idempotence=True,
             max_in_flight_requests_per_connection=5,
-            delivery_timeout_ms=120_000,
+            delivery_timeout_ms=OUTAGE_TOLERANCE_MS,
+            bootstrap_timeout_ms=OUTAGE_TOLERANCE_MS,
+            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             linger_ms=5,
-            client_id="news-event-pipeline",
+            client_id=CLIENT_ID,
         )
 
     def start_bundle(self) -> None:

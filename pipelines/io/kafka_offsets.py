@@ -22,9 +22,11 @@ import apache_beam as beam
 from apache_beam.coders import PickleCoder
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
+
+from pipelines.io.kafka_clients import consumer
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +135,7 @@ class _CommitFn(beam.DoFn):
 
     def setup(self) -> None:
         self._last_commit: dict[str, float] = {}
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=self._servers,
-            group_id=self._group,
-            enable_auto_commit=False,
-            client_id="news-event-pipeline",
-        )
+        self._consumer = consumer(self._servers, self._group)
 
     def teardown(self) -> None:
         self._consumer.close()
