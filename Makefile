@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (see README.md):
 #   make run    install into .venv, then run the pipeline on seeds/ (files in, Avro files out)
-#   make test   install, start the local Kafka broker, run the whole test suite
+#   make test   install, start Kafka, build Prism and the Flink parts, run the whole test suite
 include deploy/versions.env
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -23,6 +23,8 @@ run: install
 services:
 	deploy/local/kafka.sh start
 	deploy/local/prism.sh
+	deploy/local/job_server.sh
+	deploy/local/flink.sh fetch
 
 stop-services:
 	deploy/local/kafka.sh stop
