@@ -2,19 +2,15 @@
 are not all written.
 
 The bookkeeping is tested on its own; the rest runs against the real broker
-(deploy/local/kafka.sh start): CommitOffsets with given marks, a bounded job whose dead-letter
-sink fails for one record, and a streaming job (Prism) killed mid-stream and restarted with
-the same consumer group.
+(deploy/local/kafka.sh start): CommitOffsets with given marks and a bounded job whose
+dead-letter sink fails for one record. The streaming job killed mid-stream and restarted with
+the same consumer group is tests/test_faults_kafka.py.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +19,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka_helpers import BOOTSTRAP, admin, committed, create_topic, send, send_slowly
+from kafka_helpers import BOOTSTRAP, admin, committed, create_topic, send
 
 from pipelines import counting
 from pipelines.consume import consume
@@ -41,7 +37,6 @@ from pipelines.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = {"events": "event", "articles": "article", "duplicates": "duplicate", "dead": "dead_letter"}
-STREAM_TIMEOUT = 240  # seconds a streaming job may take to cover its input
 
 
 def book_after(*marks: Read | Done) -> OffsetBook:
@@ -264,99 +259,3 @@ def test_a_sink_failing_for_one_record_keeps_the_commit_below_it(kafka, tmp_path
     assert totals[counting.READ] == len(values) - (first or 0)
     origins = set(_origins(_on_topics(topics)))
     assert origins == {f"kafka:{source}/0@{o}" for o in range(len(values))}
-
-
-def _start_stream(source: str, group: str, topics: dict[str, str], log: Path):
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipelines.run",
-        "--streaming",
-        *_topic_args(source, group, topics),
-    ]
-    with open(log, "ab") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _ids_by_article(events: list[dict]) -> dict[str, set[str]]:
-    ids: dict[str, set[str]] = {}
-    for event in events:
-        ids.setdefault(event["article_id"], set()).add(event["event_id"])
-    return ids
-
-
-def _committed_all(source: str, group: str, topics: dict[str, str], count: int) -> bool | None:
-    """True once the group has committed ``count`` offsets; else None, logging what lacks."""
-    offset = committed(source, group, 1)[0]
-    if offset == count:
-        return True
-    written = set(_origins(_on_topics(topics)))
-    lacking = [o for o in range(count) if f"kafka:{source}/0@{o}" not in written]
-    print(f"committed {offset}; inputs without outputs: {lacking[:10]}", flush=True)
-    return None
-
-
-def _wait(job, log: Path, done, what: str, timeout: float = STREAM_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert job.poll() is None, log.read_text()[-3000:]
-        if (value := done()) is not None:
-            return value
-        time.sleep(0.5)
-    lines = [line for line in log.read_text().splitlines() if "WARN" in line or "ERR" in line]
-    raise AssertionError(f"{what} not seen within {timeout} s; log:\n" + "\n".join(lines[-30:]))
-
-
-@pytest.mark.kafka
-def test_streaming_job_killed_mid_stream_and_restarted_loses_nothing(kafka, tmp_path):
-    source = create_topic(kafka, "killed")
-    topics = _topics(kafka, "killed")
-    count = 120
-    values = [_story(n) if n % 4 else b"not json" for n in range(count)]
-    # Articles keep arriving (about 15 s in all) while the job starts, runs and is killed.
-    sender = threading.Thread(target=send_slowly, args=(source, values, 0.125), daemon=True)
-    group, log = "g-killed", tmp_path / "job.log"
-    expected = {f"kafka:{source}/0@{o}" for o in range(count)}
-
-    job = _start_stream(source, group, topics, log)
-    sender.start()
-    try:
-        # Kill as soon as a first article's events are written: the rest are in flight.
-        _wait(job, log, lambda: _first(topics["events"], "event"), "a first event")
-        job.send_signal(signal.SIGKILL)
-        job.wait()
-        at_kill = committed(source, group, 1)[0] or 0
-        found = _on_topics(topics)
-        # Every offset below the commit has its outputs written.
-        written = set(_origins(found))
-        assert len(written) < count, "the job finished before the kill: send more articles"
-        assert {f"kafka:{source}/0@{o}" for o in range(at_kill)} <= written
-        events_at_kill = len(found["events"])
-
-        job = _start_stream(source, group, topics, log)
-        sender.join()
-        _wait(job, log, lambda: _committed_all(source, group, topics, count), "every commit")
-    finally:
-        job.kill()
-        job.wait()
-
-    found = _on_topics(topics)
-    origins = _origins(found)
-    assert set(origins) == expected
-    # Read again after the restart: what was not committed, and nothing that was.
-    again = len(origins) - count
-    assert 0 <= again <= count - at_kill
-    # An article processed twice gave the same event ids both times (the events topic has one
-    # partition, so it keeps the order of writing; the kill may have cut the first time short).
-    before = _ids_by_article(found["events"][:events_at_kill])
-    after = _ids_by_article(found["events"][events_at_kill:])
-    replayed = before.keys() & after.keys()
-    assert all(before[a] <= after[a] for a in replayed)
-    first_missing = min(o for o in range(count) if f"kafka:{source}/0@{o}" not in written)
-    print(
-        f"\n{count} inputs; at the kill: committed {at_kill}, first input without outputs "
-        f"{first_missing}, inputs with outputs {len(written)}; "
-        f"inputs read twice {again}, articles with events twice {len(replayed)}; "
-        f"events {len(found['events'])} "
-        f"({len(set(e['event_id'] for e in found['events']))} distinct ids)"
-    )
