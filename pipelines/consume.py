@@ -12,9 +12,6 @@ each value with the schema (Avro single-object encoding, or the Confluent wire f
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime as dt
-import json
 import os
 import sys
 import time
@@ -24,6 +21,7 @@ from typing import Any, NamedTuple
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_codec import BadMessage, decode_record
 from pipelines.records import SCHEMA_FILES
@@ -93,22 +91,10 @@ def _decode(msg: Any, schema_name: str, registry: SchemaRegistry | None) -> Mess
     return Message(msg.partition, msg.offset, msg.key, record, error)
 
 
-def to_json(value: Any) -> Any:
-    """JSON-friendly form of decoded Avro values (timestamps and dates as ISO text)."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return "base64:" + base64.b64encode(value).decode("ascii")
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def summary(record: dict[str, Any], schema_name: str) -> str:
     """One readable line: events as type, actors, trigger and sentence; others as JSON."""
     if schema_name != "event":
-        return json.dumps(record, default=to_json, ensure_ascii=False)
+        return to_json(record)
     actors = ", ".join(p["canonical"] for p in record["actor"]) or "-"
     recipients = ", ".join(p["canonical"] for p in record["recipient"]) or "-"
     date = record["event_date"].isoformat() if record["event_date"] else "?"
@@ -161,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             elif args.json:
                 decoded += 1
-                print(json.dumps(m.record, default=to_json, ensure_ascii=False))
+                print(to_json(m.record))
             else:
                 decoded += 1
                 print(f"{m.partition}@{m.offset} {summary(m.record, args.schema)}")
