@@ -10,7 +10,6 @@ the same consumer group is tests/test_faults_kafka.py.
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka_helpers import BOOTSTRAP, admin, committed, create_topic, send
+from stories import make_article
 
 from pipelines import counting
 from pipelines.consume import consume
@@ -214,25 +214,9 @@ def _origins(found: dict[str, list[dict]]) -> list[str]:
     return [r["origin"] for kind in ("articles", "duplicates", "dead") for r in found[kind]]
 
 
-PEOPLE = ["Anna Berg", "Marco Ruiz", "Keiko Sato", "Samuel Osei", "Irina Volkova", "Ravi Nair"]
-STATES = ["Finland", "Argentina", "Vietnam", "Nigeria", "Georgia", "Bangladesh", "Morocco"]
-LINES = [
-    "{p}, the prime minister of {s}, met envoys from {t} on Monday to discuss trade.",
-    "The government of {s} accused {t} of violating the ceasefire along the river.",
-    "{p} said {s} would send food aid to {t} after the storm destroyed crops.",
-    "Negotiators from {t} rejected the offer made by {s} during the talks on fishing.",
-    "{s} and {t} signed an agreement on electricity exports after months of talks.",
-    "Hundreds of workers protested in the capital of {t} against the plan of {s}.",
-]
-
-
 def _story(n: int) -> bytes:
-    """A distinct English article with events (no near-duplicate of another one)."""
-    r = random.Random(n)
-    s, t = r.sample(STATES, 2)
-    text = " ".join(line.format(p=r.choice(PEOPLE), s=s, t=t) for line in r.sample(LINES, 5))
-    text += f" The story was filed as dispatch number {n} by the desk."
-    return json.dumps({"url": f"https://example.org/story/{n}", "text": text}).encode()
+    """A distinct English article with events, as a JSON message value."""
+    return json.dumps(make_article(n)).encode()
 
 
 @pytest.mark.kafka
