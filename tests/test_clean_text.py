@@ -167,3 +167,92 @@ def test_stoplist_is_chosen_by_the_language_of_the_text() -> None:
     assert stoplist_for(french) is stoplists()["French"]
     assert stoplist_for(STORY.lower().split()) is stoplists()["English"]
     assert stoplist_for(["商標権侵害と判断される場合があります"]) is None
+
+
+@pytest.mark.parametrize(
+    "line", ["Read more: What now for the bridge?", "Also read | Can the ferry cope?"]
+)
+def test_link_label_before_a_question_headline_is_dropped(line: str) -> None:
+    assert clean_text(f"{STORY}\n\n{line}\n\n{STORY_2}") == f"{STORY}\n\n{STORY_2}"
+
+
+def test_list_after_the_story_goes_on_past_an_advert() -> None:
+    sheet = ["Morrison, Wilson.", "Mensing, Sheridan.", "Marshall, Laursen."]
+    text = "\n\n".join([STORY, STORY_2, sheet[0], "Advertisement", *sheet[1:]])
+    assert clean_text(text) == "\n\n".join([STORY, STORY_2, *sheet])
+
+
+def test_list_line_after_the_story_and_a_cue_ends_the_story() -> None:
+    text = f"{STORY}\n\n{STORY_2}\n\nShare this article\n\nBridge Repairs Delayed Again"
+    assert clean_text(text) == f"{STORY}\n\n{STORY_2}"
+
+
+def test_sentence_after_page_furniture_goes_on_with_the_list_after_it() -> None:
+    text = f"{STORY}\n\nAdvertisement\n\nHalliwell, Mensing, Bollan, Balmer.\n\n8,200\n\nC Thomson"
+    assert (
+        clean_text(text) == f"{STORY}\n\nHalliwell, Mensing, Bollan, Balmer.\n\n8,200\n\nC Thomson"
+    )
+
+
+def test_lines_of_a_list_of_names_are_no_captions() -> None:
+    story = (
+        "The comedy awards went to Catherine Tate and to Matt Lucas, while Caroline Quentin "
+        "and Doc Martin were also honoured at the ceremony in London on Saturday night."
+    )
+    nominees = ["Catherine Tate (BBC Two)", "Matt Lucas (BBC Three)", "Caroline Quentin (ITV1)"]
+    text = "\n\n".join([story, STORY, *nominees])
+    assert clean_text(text) == text
+
+
+def test_caption_names_line_inside_a_list_of_other_lines_is_dropped() -> None:
+    story = (
+        "Mayor Anna Berg said the bridge would reopen in May, and Tomas Reyes said the council "
+        "had found the money for the repairs after a long argument with the ministry."
+    )
+    fixtures = ["Leeds v Hull", "Anna Berg and Tomas Reyes", "York v Derby"]
+    text = "\n\n".join([story, STORY, *fixtures])
+    assert clean_text(text) == "\n\n".join([story, STORY, "Leeds v Hull", "York v Derby"])
+
+
+def test_caption_glued_to_a_paragraph_is_cut_when_it_stands_alone_outside_the_story() -> None:
+    story = (
+        "Anna Berg said the bridge would reopen in May, and Tomas Reyes said the council had "
+        "found the money for the repairs after a long argument with the ministry."
+    )
+    text = f"Anna Berg and Tomas Reyes\n\n{story}\n\nAnna Berg and Tomas Reyes {STORY}"
+    assert clean_text(text) == f"{story}\n\n{STORY}"
+
+
+def test_glued_caption_is_cut_when_the_next_word_is_also_used_alone() -> None:
+    story = (
+        "Council leader Arsene Wenger said on Monday that Arsene had argued for the repairs for "
+        "years, and Wenger added that the bridge would reopen to lorries in May."
+    )
+    glued = f"Council and Arsene Wenger has said {STORY.lower()}"
+    text = f"{story}\n\nCouncil and Arsene\n\n{glued}"
+    assert clean_text(text) == f"{story}\n\nWenger has said {STORY.lower()}"
+
+
+def test_glued_caption_is_kept_when_the_name_goes_on() -> None:
+    story = (
+        "The bridge was opened by Donald Trump Jr on Monday, and Donald Trump Jr said later that "
+        "the repairs had been paid for by the council and the ministry together."
+    )
+    glued = f"Donald Trump Jr said {STORY.lower()}"
+    text = f"{story}\n\nDonald Trump\n\n{glued}"
+    assert clean_text(text).endswith(glued)
+
+
+def test_seam_of_a_glued_caption_is_counted_as_whole_words() -> None:
+    story = (
+        "Mr Forsyth said the British Isles had seen worse threats, and that Mr Forsyth would not "
+        "accept any more powers for the police whatever the government said."
+    )
+    glued = "Mr Forsyth and British I agree with every word of the article on the British Isles."
+    text = f"{story}\n\nMr Forsyth and British\n\n{glued}\n\n{STORY}"
+    assert "I agree with every word" in clean_text(text).split("\n\n")[1][:30]
+
+
+def test_short_sentence_before_the_story_is_kept() -> None:
+    text = f"The Haka and more!\n\n{STORY}\n\n{STORY_2}"
+    assert clean_text(text) == text

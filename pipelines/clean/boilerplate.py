@@ -3,12 +3,16 @@
 The text is cut into blocks (paragraphs; a hard-wrapped paragraph is joined back first). Each
 block is described by its length, stopword density, link density, how much of it is web-page
 vocabulary, whether it addresses the reader and whether it ends like a sentence, and by
-repetition: against the title and against the other blocks of the same article. Blocks with a
-clear boilerplate cue are dropped anywhere; the story is the run from the first good block
-(long, stopword-rich prose) to the last one and on until the next cue, and outside that run
-only sentences and prose-like lines stay.
-A caption glued to the start of a paragraph is cut off when the same caption also stands
-alone in the article (or is part of the title).
+repetition: against the title and against the other blocks of the same article (repetition
+across articles of one source is :mod:`pipelines.clean.repetition`'s job). Blocks with a clear
+boilerplate cue are dropped anywhere. The story is the run from the first good block (long,
+stopword-rich prose) to the last one and on until the next cue; a run of cues does not end it
+when a sentence follows, or a line of the same form as the list line before it (an advert in
+a team sheet). Outside that run only sentences and prose-like lines stay.
+Short standalone lines that only name the story's people are captions, unless a neighbour of
+the same form names too (a list of nominees). A caption glued to the start of a paragraph is
+cut off only with evidence: the same line stands alone in the article and is dropped there
+(or is the title), and the word after it does not continue a name.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ class Block:
         """A sentence, or a line of prose as long as one: kept even outside the story's core,
         unlike the headline-like fragments (bylines, dates, slogans) pages put around it."""
         prose = len(self.words) >= PROSE_WORDS and self.stop_share >= 0.2
-        return len(self.text) >= 20 and (self.sentence or prose)
+        return (self.sentence and (len(self.words) >= 4 or len(self.text) >= 20)) or prose
 
 
 @dataclass(frozen=True)
@@ -137,49 +141,96 @@ def proper_nouns(texts: list[str]) -> Counter:
 
 
 def _is_names(block: Block, names: Counter, stoplist: frozenset[str]) -> bool:
-    """The block only names people, places or bodies of the story, like a photo caption."""
+    """The block only names people, places or bodies the rest of the story names too, like a
+    photo caption."""
+    used = names - proper_nouns([block.text])
     tokens = _WORD.findall(block.text)
-    return any(t in names for t in tokens) and all(
-        t in names or t.lower() in stoplist for t in tokens
+    return any(t in used for t in tokens) and all(
+        t in used or t.lower() in stoplist for t in tokens
+    )
+
+
+def _is_short_line(block: Block) -> bool:
+    """A short line that is no sentence and starts like a name or a number: a caption, a
+    subheading, a list line or a headline."""
+    return (
+        not block.sentence
+        and 0 < len(block.words) <= CAPTION_WORDS
+        and (block.text[0].isupper() or block.text[0].isdigit())
+    )
+
+
+def _form(block: Block) -> tuple[str, bool, bool]:
+    """The outward form of a line, alike for the lines of one list: how it starts (marker,
+    digit, capital, lower case), whether it ends like a sentence and whether it has brackets."""
+    first = block.text[:1]
+    start = (
+        "9" if first.isdigit() else "A" if first.isupper() else "a" if first.isalpha() else first
+    )
+    return start, block.sentence, "(" in block.text
+
+
+def _in_list_of_names(
+    blocks: list[Block], i: int, names: Counter, stoplist: frozenset[str], extracted: bool
+) -> bool:
+    """Block ``i`` has a neighbour of the same form that also only names (and is no page
+    furniture): it is a line of a list of names, like nominees or a squad."""
+    neighbours = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < len(blocks)]
+    return any(
+        _form(b) == _form(blocks[i])
+        and _cue(b, extracted) is None
+        and _is_names(b, names, stoplist)
+        for b in neighbours
     )
 
 
 def _captions(
-    blocks: list[Block], title_key: str, names: Counter, stoplist: frozenset[str]
+    blocks: list[Block], title_key: str, names: Counter, stoplist: frozenset[str], extracted: bool
 ) -> set[str]:
-    """Keys of short standalone non-sentences that repeat in the article, sit in the title or
-    only name the story's people and places."""
+    """Keys of short standalone lines that repeat in the article, sit in the title or only
+    name the story's people and places (unless they are lines of a list)."""
     counts = Counter(key(b.text) for b in blocks)
     return {
         key(b.text)
-        for b in blocks
-        if not b.sentence
-        and 0 < len(b.words) <= CAPTION_WORDS
+        for i, b in enumerate(blocks)
+        if _is_short_line(b)
         and (
             counts[key(b.text)] > 1
             or (title_key and f" {key(b.text)} " in f" {title_key} ")
-            or _is_names(b, names, stoplist)
+            or (
+                _is_names(b, names, stoplist)
+                and not _in_list_of_names(blocks, i, names, stoplist, extracted)
+            )
         )
     }
+
+
+def _occurrences(phrase: str, text: str) -> int:
+    """How often ``phrase`` occurs in ``text`` as whole words."""
+    return len(re.findall(rf"(?<!\w){re.escape(phrase)}(?!\w)", text))
 
 
 def _strip_glued_prefix(text: str, prefixes: list[str], title_key: str, article: str) -> str:
     """Cut a caption or the title off the start of a paragraph it was glued to.
 
-    A caption counts as glued when a capitalised word follows it and the two words at the seam
-    occur together nowhere else in the ``article``: "Trump Both" in "Takaichi and Trump Both
-    leaders paid ...", unlike a name going on ("Donald Trump Jr", with "Trump Jr" used again).
+    A caption counts as glued when a capitalised word follows it and that word is no part of a
+    name going on: the two words at the seam occur together nowhere else in the ``article``
+    ("Trump Both" in "Takaichi and Trump Both leaders paid ..."), or the word after the seam is
+    also used on its own ("Arsene Wenger has ..." after the caption "Arsenal and Arsene", with
+    "Wenger" alone elsewhere; not "Donald Trump Jr", "Jr" only ever following "Trump").
     After the title, any capitalised start counts.
     """
     words = text.split(" ")
     for prefix in prefixes:
         size = len(prefix.split(" "))
-        if len(words) <= size + 3 or key(" ".join(words[:size])) != prefix:
+        if len(words) <= size or key(" ".join(words[:size])) != prefix:
             continue
         rest = " ".join(words[size:])
         first = _WORD.match(rest)
-        seam = f"{words[size - 1]} {first.group()}" if first else ""
-        if first and rest[0].isupper() and (prefix == title_key or article.count(seam) <= 1):
+        if not first or not rest[0].isupper():
+            continue
+        together = _occurrences(f"{words[size - 1]} {first.group()}", article)
+        if prefix == title_key or together <= 1 or _occurrences(first.group(), article) > together:
             return rest
     return text
 
@@ -199,7 +250,8 @@ def _cue(block: Block, extracted: bool) -> str | None:
     if block.ui_share >= UI_SHARE and (block.reader or not block.sentence):
         return "page furniture"
     label = _LABEL.match(block.text)
-    if label and not block.sentence:
+    # A label then a headline ("Read more: What now for tennis?"), not a label then prose.
+    if label and (not block.sentence or len(block.words) <= CAPTION_WORDS):
         label_words = label.group(1).lower().split()
         if any(w in STRONG_UI or w in WEAK_UI for w in label_words):
             return "link label"
@@ -218,11 +270,27 @@ def classify(text: str, title: str | None = None, extracted: bool = False) -> li
     stoplist = stoplist_for([w.lower() for t in texts for w in _WORD.findall(t)])
     raw = [describe(t, stoplist) for t in texts]
     names = proper_nouns(texts)
-    captions = _captions(raw, title_key, names, stoplist or frozenset())
-    prefixes = sorted(captions | ({title_key} if title_key else set()), key=len, reverse=True)
+    captions = _captions(raw, title_key, names, stoplist or frozenset(), extracted)
+    # First pass on the blocks as they are: the short lines it drops are what may be glued.
+    dropped = {
+        key(b.text)
+        for b, v in zip(raw, _verdicts(raw, raw, title_key, captions, extracted), strict=True)
+        if not v.keep and _is_short_line(b)
+    }
+    prefixes = sorted(
+        (captions | dropped | ({title_key} if title_key else set())) - {""}, key=len, reverse=True
+    )
     blocks = [
         describe(_strip_glued_prefix(b.text, prefixes, title_key, text), stoplist) for b in raw
     ]
+    return _verdicts(raw, blocks, title_key, captions, extracted)
+
+
+def _verdicts(
+    raw: list[Block], blocks: list[Block], title_key: str, captions: set[str], extracted: bool
+) -> list[Verdict]:
+    """Verdicts on ``blocks`` (``raw`` with glued prefixes cut off): cues, then the story's
+    extent."""
 
     reasons: list[str | None] = []
     seen: set[str] = set()
@@ -244,9 +312,7 @@ def classify(text: str, title: str | None = None, extracted: bool = False) -> li
     elif good:
         # The story runs from its first good block on, and after its last good block until
         # the first block with a cue: lists and tables often close a story, bylines open it.
-        first, last = good[0], good[-1]
-        while last + 1 < len(blocks) and reasons[last + 1] is None:
-            last += 1
+        first, last = good[0], _story_end(blocks, reasons, good[-1])
     else:
         first, last = len(blocks), -1
     verdicts = []
@@ -255,6 +321,29 @@ def classify(text: str, title: str | None = None, extracted: bool = False) -> li
             reason = "outside the story"
         verdicts.append(Verdict(block.text, reason is None, reason or "story"))
     return verdicts
+
+
+def _story_end(blocks: list[Block], reasons: list[str | None], last_good: int) -> int:
+    """Index of the story's last block: on from its last good block until the first block with
+    a cue, unless that cue only interrupts the story: the block after the run of cues is a
+    sentence, or has the form of the list line before the cues (an advert in a team sheet or
+    a list of awards)."""
+    end, i = last_good, last_good + 1
+    while i < len(blocks):
+        if reasons[i] is None:
+            end, i = i, i + 1
+            continue
+        after = i
+        while after < len(blocks) and reasons[after] is not None:
+            after += 1
+        if after == len(blocks):
+            break
+        in_list = end > last_good and not blocks[end].good
+        same_list = in_list and _form(blocks[after]) == _form(blocks[end])
+        if not (blocks[after].near_good or same_list):
+            break
+        i = after
+    return end
 
 
 def remove_boilerplate(text: str, title: str | None = None, extracted: bool = False) -> str:
