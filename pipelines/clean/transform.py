@@ -1,14 +1,33 @@
-"""The clean stage as a Beam transform: articles in, cleaned articles and dead letters out."""
+"""The clean stage as a Beam transform: articles in, cleaned articles and dead letters out.
+
+Each article is cleaned on its own (:func:`clean_article`), then paragraphs that recur across
+the articles of its source are removed (:class:`RemoveRecurring`, see
+:mod:`pipelines.clean.repetition`): over all articles of a source in batch, over the recent
+ones, with state bounded per source, in streaming.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
+from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
+from apache_beam.options.pipeline_options import StandardOptions
+from apache_beam.pvalue import AsDict, TaggedOutput
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from pipelines.clean.language import ENGLISH, detect_language
+from pipelines.clean.repetition import (
+    MIN_ARTICLES,
+    WINDOW,
+    Paragraphs,
+    RecentParagraphs,
+    recurring,
+    source_of,
+    strip_repeated,
+)
 from pipelines.clean.text import clean_html, clean_text, word_count
 from pipelines.records import Record, article_payload, make_dead_letter
 
@@ -112,17 +131,108 @@ class CleanArticleFn(beam.DoFn):
         )
 
 
+def _without(article: Record, repeated: set[str]) -> Record:
+    """The article with the ``repeated`` paragraphs taken out of its text."""
+    text = strip_repeated(article["text"], repeated)
+    if text != article["text"]:
+        Metrics.counter("clean", "articles_with_recurring_paragraphs").inc()
+    return {**article, "text": text}
+
+
+class _StripRecentFn(beam.DoFn):
+    """Streaming: (source, article) -> the article without the paragraphs that recur in the
+    recent distinct articles of its source; the state is the last ``window`` of them."""
+
+    RECENT = ReadModifyWriteStateSpec("recent", PickleCoder())
+
+    def __init__(self, min_articles: int, window: int) -> None:
+        self.min_articles = min_articles
+        self.window = window
+
+    def process(
+        self,
+        element: tuple[str, Record],
+        recent=beam.DoFn.StateParam(RECENT),  # noqa: B008 (Beam declares state so)
+    ) -> Iterator[Record]:
+        _, article = element
+        memory = recent.read() or RecentParagraphs(self.window, self.min_articles)
+        repeated = memory.observe(Paragraphs.of(article["text"]))
+        recent.write(memory)
+        yield _without(article, repeated)
+
+
+class RemoveRecurring(beam.PTransform):
+    """Cleaned articles -> the same articles without paragraphs that recur across the articles
+    of their source.
+
+    ``streaming`` None follows the pipeline (its ``--streaming`` option, or an unbounded
+    input). Batch counts over all articles of a source (order-independent, two passes: the
+    paragraph hashes grouped by source, then a side input); streaming keeps per source the
+    last ``window`` distinct articles in state.
+    """
+
+    def __init__(
+        self,
+        streaming: bool | None = None,
+        min_articles: int = MIN_ARTICLES,
+        window: int = WINDOW,
+    ) -> None:
+        super().__init__()
+        self.streaming = streaming
+        self.min_articles = min_articles
+        self.window = window
+
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+        streaming = self.streaming
+        if streaming is None:
+            options = articles.pipeline.options
+            from_options = bool(options and options.view_as(StandardOptions).streaming)
+            streaming = from_options or not articles.is_bounded
+        if streaming:
+            return (
+                articles
+                | "BySource" >> beam.Map(lambda a: (source_of(a), a))
+                | "StripRecent" >> beam.ParDo(_StripRecentFn(self.min_articles, self.window))
+            )
+        min_articles = self.min_articles
+        per_source = (
+            articles
+            | "Paragraphs" >> beam.Map(lambda a: (source_of(a), Paragraphs.of(a["text"])))
+            | "PerSource" >> beam.GroupByKey()
+            | "Recurring" >> beam.MapTuple(lambda s, ps: (s, recurring(ps, min_articles)))
+        )
+        return articles | "StripRecurring" >> beam.Map(
+            lambda a, by_source: _without(a, by_source.get(source_of(a), set())),
+            by_source=AsDict(per_source),
+        )
+
+
+class CleanOutputs(NamedTuple):
+    articles: beam.PCollection
+    dead_letters: beam.PCollection
+
+
 class CleanArticles(beam.PTransform):
-    """Articles -> (``articles``: cleaned, ``dead_letters``): each input ends in exactly one."""
+    """Articles -> (``articles``: cleaned, ``dead_letters``): each input ends in exactly one.
+
+    ``streaming`` and ``repeat_min_articles`` are :class:`RemoveRecurring`'s.
+    """
 
     def __init__(
         self,
         min_words: int = 25,
         non_english: str = NON_ENGLISH_DEAD_LETTER,
         max_chars: int = DEFAULT_MAX_CHARS,
+        streaming: bool | None = None,
+        repeat_min_articles: int = MIN_ARTICLES,
     ) -> None:
         super().__init__()
         self._fn = CleanArticleFn(min_words, non_english, max_chars)
+        self._recurring = RemoveRecurring(streaming, repeat_min_articles)
 
-    def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return articles | "Clean" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTERS, main=ARTICLES)
+    def expand(self, articles: beam.PCollection) -> CleanOutputs:
+        outputs = articles | "Clean" >> beam.ParDo(self._fn).with_outputs(
+            DEAD_LETTERS, main=ARTICLES
+        )
+        cleaned = outputs[ARTICLES] | "RemoveRecurring" >> self._recurring
+        return CleanOutputs(cleaned, outputs[DEAD_LETTERS])
