@@ -52,3 +52,18 @@ def test_main_needs_a_data_set() -> None:
     parser = argparse.ArgumentParser()
     harness.add_arguments(parser)
     assert harness.main(parser.parse_args([])) == 2
+
+
+def test_cross_stream_step_drops_every_site_line(tmp_path: Path) -> None:
+    places = ["bridge", "school", "harbour", "library", "market", "railway", "museum", "pool"]
+    for i in range(100):
+        place, year = places[i % len(places)], 1990 + i
+        body = (
+            f"The council said on Monday that the {place} built in {year} would be rebuilt "
+            f"next year after inspectors found faults in its old foundations and walls.\n\n"
+            f"Officials said work on the {place} would start in spring and cost about {i + 2} "
+            f"million pounds, paid for by the council and a government grant."
+        )
+        (tmp_path / f"{i:02}.txt").write_text(f"Plans for the {place} {i}\n\n{body}\n")
+    result = harness.evaluate_cross_stream(tmp_path, 0, 3)
+    assert result == {"sentences_kept": 1.0, "site_lines_dropped": 1.0}

@@ -60,6 +60,7 @@ class Paragraphs:
 
     removable: frozenset[str]
     body: frozenset[str]
+    longest: str = ""  # hash of the longest paragraph
 
     @classmethod
     def of(cls, text: str) -> Paragraphs:
@@ -69,11 +70,13 @@ class Paragraphs:
         for p in paragraphs:
             prose = len(p) >= LENGTH_GOOD and describe(p, stoplist).stop_share >= STOPWORDS_GOOD
             (body if prose else removable).add(paragraph_hash(p))
-        return cls(frozenset(removable), frozenset(body))
+        longest = paragraph_hash(max(paragraphs, key=len)) if paragraphs else ""
+        return cls(frozenset(removable), frozenset(body), longest)
 
     def identity(self) -> frozenset[str]:
-        """What tells this article from others: its long prose, else all its paragraphs."""
-        return self.body or self.removable
+        """What tells this article from others: its long prose, else its longest paragraph
+        (not all of them: a short article shares much of its length with the site's lines)."""
+        return self.body or frozenset({self.longest})
 
 
 def is_version(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -51,7 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--truth", type=Path, help="Ground truth JSON: {id: {articleBody, ...}}, id = file stem."
     )
     parser.add_argument(
-        "--corpus", type=Path, help="Directory tree of .txt articles: title line, then body."
+        "--corpus",
+        type=Path,
+        help="Directory tree of .txt articles: title line, then body. Prints body sentences "
+        "kept (pieces of 4+ words ending like a sentence; other body lines apart, no target), "
+        "boilerplate lines dropped per kind, and what the cross-stream step adds.",
     )
     parser.add_argument("--limit", type=int, default=0, help="Use at most this many articles.")
     parser.add_argument("--seed", type=int, default=7, help="Random seed of the wrapping.")
