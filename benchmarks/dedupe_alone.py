@@ -58,3 +58,28 @@ def dedupe_beam_cpu(articles: list[dict]) -> float:
         return with_dedupe - min(_pipeline_cpu(sample, False) for _ in range(3))
 
     return (len(articles) - len(half)) / max(cost(articles) - cost(half), 1e-9)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the dedupe figures alone for N articles of a corpus."""
+    import argparse
+
+    from benchmarks.corpus import corpus_dir, load_sample
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", help="folder of .txt articles (default ../shared/corpora/bbc)")
+    parser.add_argument("--n", type=int, default=300, help="articles to sample (default 300)")
+    args = parser.parse_args(argv)
+    if args.n < 2:
+        parser.error("--n must be at least 2")
+    sample = load_sample(corpus_dir(args.corpus), args.n)
+    print(f"{len(sample.articles)} articles")
+    print(f"dedupe, functions:      {dedupe_functions_cpu(sample.articles):>8,.0f} articles/CPU s")
+    print(f"dedupe, Beam transform: {dedupe_beam_cpu(sample.articles):>8,.0f} articles/CPU s")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
