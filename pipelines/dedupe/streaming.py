@@ -167,10 +167,13 @@ class _IdGate(beam.DoFn):
 
 
 class _BandIndex(beam.DoFn):
-    """Per bucket key: the recent articles; each newcomer learns the earlier ones."""
+    """Per bucket key: the recent articles; each newcomer learns the earlier ones.
+
+    The expiry timer is always set to the earliest expiry of the members (setting a timer
+    replaces the key's previous one), so no other state is needed to track it.
+    """
 
     MEMBERS = BagStateSpec("members", PickleCoder())
-    NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", PickleCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def __init__(self, horizon_seconds: int):
@@ -183,7 +186,6 @@ class _BandIndex(beam.DoFn):
         self,
         element,
         members=beam.DoFn.StateParam(MEMBERS),
-        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
         expire=beam.DoFn.TimerParam(EXPIRE),
     ):
         key, ref = element
@@ -196,18 +198,13 @@ class _BandIndex(beam.DoFn):
         members.add(ref)
         self._state.added.inc()
         self._state.held.update(len(held) + 1)
-        when = self._state.expiry(ref.micros)
-        pending = next_expiry.read()
-        if pending is None or when < pending:
-            next_expiry.write(when)
-            expire.set(when)
+        expire.set(self._state.expiry(min(m.micros for m in (*held, ref))))
 
     @on_timer(EXPIRE)
     def expire(
         self,
         fired=beam.DoFn.TimestampParam,
         members=beam.DoFn.StateParam(MEMBERS),
-        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
         timer=beam.DoFn.TimerParam(EXPIRE),
     ):
         held = list(members.read())
@@ -221,36 +218,56 @@ class _BandIndex(beam.DoFn):
             extra={"dedupe_expired": len(held) - len(alive), "dedupe_held": len(alive)},
         )
         members.clear()
-        next_expiry.clear()
         for m in alive:
             members.add(m)
         if alive:
-            when = min(self._state.expiry(m.micros) for m in alive)
-            next_expiry.write(when)
-            timer.set(when)
+            timer.set(min(self._state.expiry(m.micros) for m in alive))
 
 
 class _Collect(beam.DoFn):
     """Per article: all bucket answers in, then one probe per distinct earlier near candidate.
 
+    An answer only moves a counter, and joins the bag when it names earlier articles, so an
+    article costs two small state operations per bucket (the Entry is read once, at the end).
     The earliest exact-text match, if any, is final unless a near candidate came earlier.
     """
 
-    PARTS = BagStateSpec("parts", PickleCoder())
+    ENTRY = ReadModifyWriteStateSpec("entry", PickleCoder())
+    ANSWERS = ReadModifyWriteStateSpec("answers", PickleCoder())  # how many buckets answered
+    NAMED = BagStateSpec("named", PickleCoder())  # the answers that named earlier articles
 
-    def process(self, element, parts=beam.DoFn.StateParam(PARTS)):
+    def process(
+        self,
+        element,
+        entry_state=beam.DoFn.StateParam(ENTRY),
+        answers=beam.DoFn.StateParam(ANSWERS),
+        named=beam.DoFn.StateParam(NAMED),
+    ):
         article_id, part = element
-        parts.add(part)
-        got = list(parts.read())
-        if len(got) < BUCKETS_PER_ARTICLE + 1:
-            return
-        parts.clear()
-        (entry,) = [p for p in got if isinstance(p, Entry)]
-        exact_refs, near_refs = [], {}
-        for part in got:
-            if isinstance(part, Entry):
-                continue
+        if isinstance(part, Entry):
+            entry, heard = part, answers.read() or 0
+            if heard < BUCKETS_PER_ARTICLE:
+                entry_state.write(entry)
+                return
+        else:
             _, is_exact, refs = part
+            if refs:
+                named.add((is_exact, refs))
+            heard = (answers.read() or 0) + 1
+            entry = entry_state.read() if heard == BUCKETS_PER_ARTICLE else None
+            if entry is None:
+                answers.write(heard)
+                return
+        got = list(named.read())
+        entry_state.clear()
+        answers.clear()
+        named.clear()
+        yield from self._probes(article_id, entry, got)
+
+    @staticmethod
+    def _probes(article_id: str, entry: Entry, got: list[tuple[bool, list[Ref]]]):
+        exact_refs, near_refs = [], {}
+        for is_exact, refs in got:
             if is_exact:
                 exact_refs.extend(refs)
             else:

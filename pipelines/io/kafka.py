@@ -60,11 +60,11 @@ START_OFFSETS = ("earliest", "latest", "committed")
 # The stop offset of an unbounded partition restriction.
 UNBOUNDED_STOP = sys.maxsize
 # Unbounded mode: how long one process() call polls before handing back to the runner.
-POLL_BUDGET_SECONDS = 0.5
-POLL_TIMEOUT_MS = 500
+POLL_BUDGET_SECONDS = 0.2
+POLL_TIMEOUT_MS = 200
 MAX_POLL_RECORDS = 500
 # Unbounded mode: when an idle partition is polled again, and when one is after a KafkaError.
-IDLE_RESUME_SECONDS = 1
+IDLE_RESUME_SECONDS = 0.2
 ERROR_RESUME_SECONDS = 5
 
 
