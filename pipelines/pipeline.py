@@ -157,13 +157,14 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
     """Build the whole graph on ``p`` from ``options``."""
     opts = options.view_as(NewsPipelineOptions)
     articles, read_dead, read_offsets = read_articles(p, opts)
+    streaming = options.view_as(StandardOptions).streaming
     cleaned = articles | "Clean" >> CleanArticles(
-        opts.min_words, opts.non_english, opts.max_article_chars
+        opts.min_words, opts.non_english, opts.max_article_chars, streaming=streaming
     )
     unique = cleaned.articles | counting.Count(counting.CLEANED)
     deduped = unique | "Dedupe" >> DedupeArticles(
         opts.dedupe_threshold,
-        streaming=options.view_as(StandardOptions).streaming,
+        streaming=streaming,
         horizon_seconds=dedupe_horizon_seconds(opts.dedupe_horizon),
     )
     # Events come from English text only; other languages (--non_english=keep) are kept as
