@@ -7,22 +7,71 @@ from collections import defaultdict
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import GlobalWindow
 
 from pipelines.dedupe import DedupeArticles, minhash
-from pipelines.dedupe.batch import _bucket_entries, _matches
+from pipelines.dedupe.batch import _Bucket, _candidates, _decide, _first_of_id, _probes
 
 THRESHOLD = 0.8  # the pipeline's default --dedupe_threshold
 MIN_CPU_SECONDS = 1.0
 
 
+def _grouped(pairs, tag: str) -> dict[str, dict[str, list]]:
+    groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for key, value in pairs:
+        groups[key][tag].append(value)
+    return groups
+
+
 def _dedupe_once(articles: list[dict]) -> int:
-    """Fingerprints, LSH buckets and verified matches, as the batch transform computes them."""
+    """The batch transform's steps as plain calls, shuffles replaced by dicts.
+
+    First of each id, fingerprints and bucket entries, candidates, probes and decisions;
+    returns the number of near and exact duplicates.
+    """
     minhash._word_hashes.clear()  # start cold, as a fresh worker does
-    buckets = defaultdict(list)
+    deliveries = defaultdict(list)
     for article in articles:
-        for key, member in _bucket_entries(article):
-            buckets[key].append(member)
-    return sum(1 for bucket in buckets.items() for _ in _matches(bucket, THRESHOLD))
+        deliveries[article["article_id"]].append(article)
+    firsts = [
+        out
+        for element in deliveries.items()
+        for out in _first_of_id(element)
+        if not isinstance(out, TaggedOutput)
+    ]
+    bucket, shards, shingles = _Bucket(), defaultdict(list), []
+    bucket.start_bundle()
+    window = GlobalWindow()
+    for keyed in firsts:
+        for out in bucket.process(keyed, window):
+            if isinstance(out, TaggedOutput):
+                shingles.append(out.value)
+            else:
+                shards[out.value[0]].append(out.value[1])
+    for out in bucket.finish_bundle():
+        shards[out.value[0]].append(out.value[1])
+    exact, requests = [], []
+    for shard in shards.items():
+        for out in _candidates(shard):
+            if isinstance(out, TaggedOutput):
+                requests.append(out.value)
+            else:
+                exact.append(out)
+    asked = _grouped(shingles, "shingles")
+    for key, later_id in requests:
+        asked[key]["request"].append(later_id)
+    joined = _grouped(firsts, "article")
+    for key, match in exact:
+        joined[key]["match"].append(match)
+    for element in asked.items():
+        for key, packed in _probes(element):
+            joined[key]["probe"].append(packed)
+    return sum(
+        isinstance(out, TaggedOutput)
+        for element in joined.items()
+        for out in _decide(element, THRESHOLD)
+    )
 
 
 def dedupe_functions_cpu(articles: list[dict]) -> float:

@@ -3,11 +3,13 @@
 import datetime as dt
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.dedupe import DedupeArticles
+from pipelines.dedupe import DedupeArticles, batch
+from pipelines.dedupe.coders import pack_member, pack_ref, unpack_member, unpack_ref
 from pipelines.dedupe.minhash import fingerprint, jaccard, signature, similarity, words
 from pipelines.records import is_valid, make_article
 
@@ -132,3 +134,36 @@ def test_batch_catches_a_truncated_copy():
     teaser = " ".join(STORY.split(". ")[:5]) + "."
     articles = [article("a", STORY, EARLY), article("teaser", teaser, LATE)]
     check_decisions(articles, ["a"], [("teaser", "a", "near")])
+
+
+def test_an_exact_copy_of_a_later_article_names_the_earliest_near_original():
+    copy = syndicated(STORY)
+    articles = [
+        article("original", STORY, EARLY),
+        article("copy", copy, LATE),
+        article("copy-again", copy, LATE + dt.timedelta(hours=1)),
+    ]
+    check_decisions(
+        articles,
+        kept=["original"],
+        duplicates=[("copy", "original", "near"), ("copy-again", "original", "near")],
+    )
+
+
+def test_decisions_do_not_depend_on_shards_or_flushes(monkeypatch):
+    monkeypatch.setattr(batch, "SHARDS", 3)
+    monkeypatch.setattr(batch, "FLUSH_BYTES", 1)  # every article flushes its entries
+    test_batch_keeps_the_earliest_and_names_it_in_every_duplicate()
+
+
+def test_packed_refs_and_members_round_trip():
+    order = (2**63 - 1, "kafka news/0@12 – ünïcode", "id-é")
+    shingles = fingerprint(STORY).shingles
+    assert unpack_ref(pack_ref(order, fingerprint(STORY).exact)) == (
+        order,
+        bytes.fromhex(fingerprint(STORY).exact),
+    )
+    member = unpack_member(pack_member(order, shingles))
+    assert (member.order, member.article_id) == (order, "id-é")
+    assert member.shingles.dtype == np.uint32 and np.array_equal(member.shingles, shingles)
+    assert unpack_member(pack_member(order, shingles[:0])).shingles.size == 0

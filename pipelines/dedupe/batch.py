@@ -1,13 +1,29 @@
-"""Batch de-duplication: exact and near-duplicate articles, the earliest of each cluster kept."""
+"""Batch de-duplication: exact and near-duplicate articles, the earliest of each cluster kept.
+
+The steps, each keyed so that a runner moves few and small elements:
+
+1. Group by article_id: the earliest delivery goes on, later ones are ``id`` duplicates.
+2. Bucket: each article's exact-text and LSH band keys with a small ref (order, text hash),
+   gathered by shard of the key; its shingles go out once, keyed by its id.
+3. Candidates: in each bucket, every later article meets the earlier ones. An earlier one
+   with the same text is an ``exact`` match at once (and no later one can win over it);
+   any other asks for the earlier article's shingles.
+4. Probes: each requested article sends its shingles to the articles that asked.
+5. Decide: an article verifies the probes it got against its own shingles (the
+   :func:`~pipelines.dedupe.minhash.similarity` must reach the threshold) and names the
+   earliest article it duplicates, or is kept.
+"""
 
 from __future__ import annotations
 
-import struct
+import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
-import numpy as np
+from apache_beam.utils.windowed_value import WindowedValue
 
+from pipelines.dedupe.coders import pack_member, pack_ref, unpack_member, unpack_ref
 from pipelines.dedupe.matching import (
     DUPLICATES,
     EXACT_PREFIX,
@@ -20,57 +36,88 @@ from pipelines.dedupe.matching import (
     check_threshold,
     verify,
 )
-from pipelines.dedupe.minhash import fingerprint
+from pipelines.dedupe.minhash import fingerprint, text_shingles
 from pipelines.records import Record, make_duplicate
 
-# A bucket member travels as bytes: order millis, origin and id lengths, origin, id, shingles.
-_HEAD = struct.Struct(">qII")
+SHINGLES = "shingles"
+REQUESTS = "requests"
+# Bucket entries are shuffled in batches by shard of the bucket key: one element a shard
+# and flush, not one a bucket (43 an article), as a runner's cost is per element and byte.
+SHARDS = 256
+FLUSH_BYTES = 4 << 20
 _EXACT_KEY = EXACT_PREFIX.encode()
 
 
-def pack_member(order: tuple[int, str, str], shingles: np.ndarray) -> bytes:
-    """A bucket member as bytes, which Beam's bytes coder moves far cheaper than a tuple."""
-    millis, origin, article_id = order
-    origin_b, id_b = origin.encode(), article_id.encode()
-    return b"".join(
-        (_HEAD.pack(millis, len(origin_b), len(id_b)), origin_b, id_b, shingles.tobytes())
-    )
+class _Bucket(beam.DoFn):
+    """(id, article) -> (shard, [(bucket key, ref), ...]) per window and flush; and
+    (id, packed member with shingles) tagged ``SHINGLES``, once an article.
 
-
-def unpack_member(packed: bytes) -> Member:
-    millis, origin_len, id_len = _HEAD.unpack_from(packed)
-    start = _HEAD.size
-    origin = packed[start : start + origin_len].decode()
-    article_id = packed[start + origin_len : start + origin_len + id_len].decode()
-    shingles = np.frombuffer(packed, np.uint32, offset=start + origin_len + id_len)
-    return Member((millis, origin, article_id), article_id, shingles)
-
-
-def _bucket_entries(article: Record) -> Iterator[tuple[bytes, bytes]]:
-    """(bucket key, packed member) for every bucket of the article."""
-    fp = fingerprint(article.get("text") or "")
-    member = pack_member(article_order(article), fp.shingles)
-    for key in bucket_keys(fp):
-        yield key.encode(), member
-
-
-def _matches(bucket: tuple[bytes, Iterable[bytes]], threshold: float):
-    """For each later member, the earliest earlier member it duplicates.
-
-    Yields (article_id, Match). Most buckets hold one article and yield nothing.
+    A window's entries go out when they reach ``FLUSH_BYTES`` and at the end of the bundle,
+    so memory stays bounded whatever the bundle size.
     """
-    key, packed = bucket
-    packed = list(packed)
-    if len(packed) < 2:
-        return
-    members = sorted(map(unpack_member, packed), key=lambda m: m.order)
-    exact = key.startswith(_EXACT_KEY)
-    for j, later in enumerate(members[1:], start=1):
-        for earlier in members[:j]:
-            match = verify(earlier, later, exact, threshold)
-            if match:
-                yield later.article_id, match
-                break
+
+    def start_bundle(self) -> None:
+        self._pending: dict = {}
+
+    def process(self, keyed: tuple[str, Record], window=beam.DoFn.WindowParam):
+        article_id, article = keyed
+        fp = fingerprint(article.get("text") or "")
+        order = article_order(article)
+        yield beam.pvalue.TaggedOutput(SHINGLES, (article_id, pack_member(order, fp.shingles)))
+        ref = pack_ref(order, fp.exact)
+        shards, size = self._pending.get(window) or (defaultdict(list), 0)
+        for key in bucket_keys(fp):
+            encoded = key.encode()
+            shards[zlib.crc32(encoded) % SHARDS].append((encoded, ref))
+            size += len(encoded) + len(ref)
+        self._pending[window] = shards, size
+        if size >= FLUSH_BYTES:
+            yield from self._flush(window)
+
+    def finish_bundle(self):
+        for window in list(self._pending):
+            yield from self._flush(window)
+
+    def _flush(self, window) -> Iterator[WindowedValue]:
+        shards, _ = self._pending.pop(window)
+        for shard, entries in shards.items():
+            yield WindowedValue((shard, entries), window.max_timestamp(), (window,))
+
+
+def _candidates(shard: tuple[int, Iterable[list[tuple[bytes, bytes]]]]):
+    """Exact matches as (later id, Match); near candidates as (earlier id, later id) tagged
+    ``REQUESTS``. Each once per shard."""
+    buckets = defaultdict(list)
+    for entries in shard[1]:
+        for key, ref in entries:
+            buckets[key].append(ref)
+    seen = set()
+    for key, refs in buckets.items():
+        if len(refs) < 2:
+            continue
+        members = sorted(map(unpack_ref, refs))
+        exact_bucket = key.startswith(_EXACT_KEY)
+        for j, (later, later_text) in enumerate(members[1:], start=1):
+            for earlier, earlier_text in members[:j]:
+                exact = exact_bucket or earlier_text == later_text
+                found = (exact, earlier[2], later[2])
+                if found not in seen:
+                    seen.add(found)
+                    if exact:
+                        yield later[2], Match(earlier, earlier[2], -1.0, "exact")
+                    else:
+                        yield beam.pvalue.TaggedOutput(REQUESTS, (earlier[2], later[2]))
+                if exact:
+                    break
+
+
+def _probes(element):
+    """An earlier article's packed shingles, to each later article that asked for them."""
+    _, grouped = element
+    if grouped["request"]:
+        (packed,) = grouped["shingles"]
+        for later_id in set(grouped["request"]):
+            yield later_id, packed
 
 
 def _first_of_id(element):
@@ -84,11 +131,16 @@ def _first_of_id(element):
         )
 
 
-def _decide(element):
+def _decide(element, threshold: float):
     """Unique, or a Duplicate record naming the earliest article it duplicates."""
-    _, grouped = element
+    article_id, grouped = element
     (article,) = grouped["article"]
     matches: list[Match] = list(grouped["match"])
+    if grouped["probe"]:
+        later = Member(article_order(article), article_id, text_shingles(article.get("text") or ""))
+        for packed in grouped["probe"]:
+            if match := verify(unpack_member(packed), later, False, threshold):
+                matches.append(match)
     if not matches:
         yield article
         return
@@ -109,12 +161,9 @@ class DedupeArticles(beam.PTransform):
     earliest it duplicates; the rest are kept.
 
     Batch (default): earlier means earlier publication time, then origin, then id, over the
-    whole input. Streaming (``streaming=True``): earlier means seen first, within
-    ``horizon_seconds`` of event time, with state that expires (see
-    :mod:`pipelines.dedupe.streaming`).
-
-    In batch, whole articles are shuffled twice (by id, then joined with their matches);
-    the LSH buckets, one entry per article and band, carry packed bytes.
+    whole input (the steps are in this module's docstring). Streaming (``streaming=True``):
+    earlier means seen first, within ``horizon_seconds`` of event time, with state that
+    expires (see :mod:`pipelines.dedupe.streaming`).
     """
 
     def __init__(
@@ -137,19 +186,24 @@ class DedupeArticles(beam.PTransform):
             | "First of id" >> beam.FlatMap(_first_of_id).with_outputs(DUPLICATES, main=UNIQUE)
         )
         firsts = by_id[UNIQUE]
-        matches = (
-            firsts
-            | "Bucket"
-            >> beam.FlatMap(lambda kv: _bucket_entries(kv[1])).with_output_types(
-                tuple[bytes, bytes]
-            )
-            | "Group buckets" >> beam.GroupByKey()
-            | "Verify" >> beam.FlatMap(_matches, self._threshold)
+        bucketed = firsts | "Bucket" >> beam.ParDo(_Bucket()).with_output_types(
+            tuple[int, list[tuple[bytes, bytes]]]
+        ).with_outputs(SHINGLES, main="entries")
+        candidates = (
+            bucketed.entries
+            | "Group shards" >> beam.GroupByKey()
+            | "Candidates" >> beam.FlatMap(_candidates).with_outputs(REQUESTS, main="exact")
+        )
+        probes = (
+            {"shingles": bucketed[SHINGLES], "request": candidates[REQUESTS]}
+            | "Join requests" >> beam.CoGroupByKey()
+            | "Probes" >> beam.FlatMap(_probes)
         )
         decided = (
-            {"article": firsts, "match": matches}
+            {"article": firsts, "match": candidates.exact, "probe": probes}
             | "Join" >> beam.CoGroupByKey()
-            | "Decide" >> beam.FlatMap(_decide).with_outputs(DUPLICATES, main=UNIQUE)
+            | "Decide"
+            >> beam.FlatMap(_decide, self._threshold).with_outputs(DUPLICATES, main=UNIQUE)
         )
         duplicates = (by_id[DUPLICATES], decided[DUPLICATES]) | "Duplicates" >> beam.Flatten()
         return DedupeResult(decided[UNIQUE], duplicates)

@@ -96,6 +96,11 @@ def band_keys(sig: np.ndarray) -> tuple[str, ...]:
     return tuple(f"{b}:{h:x}" for b, h in enumerate(mixed.tolist()))
 
 
+def text_shingles(text: str) -> np.ndarray:
+    """The shingles of a text, as :func:`fingerprint` computes them."""
+    return shingle_hashes(words(text))
+
+
 def fingerprint(text: str) -> Fingerprint:
     tokens = words(text)
     exact = hashlib.sha256(" ".join(tokens).encode()).hexdigest()
