@@ -1,6 +1,7 @@
 """De-duplication: fingerprints, and the batch transform's decisions."""
 
 import datetime as dt
+import re
 
 import apache_beam as beam
 import numpy as np
@@ -167,3 +168,10 @@ def test_packed_refs_and_members_round_trip():
     assert (member.order, member.article_id) == (order, "id-é")
     assert member.shingles.dtype == np.uint32 and np.array_equal(member.shingles, shingles)
     assert unpack_member(pack_member(order, shingles[:0])).shingles.size == 0
+
+
+def test_ascii_text_splits_into_the_same_words_as_unicode_text():
+    every_ascii = "".join(map(chr, range(128)))
+    text = f"{every_ascii} Don't_stop x1 \x1c\x1f{every_ascii[::-1]}"
+    assert words(text) == re.findall(r"\w+", text.casefold())
+    assert words(text + " é") == [*words(text), "é"]  # the Unicode path, same words

@@ -31,6 +31,11 @@ MIN_CONTAINED_SHARE = 0.4
 
 _SEED = 20251028
 _WORD = re.compile(r"\w+", re.UNICODE)
+# In ASCII text the word characters are letters, digits and "_": every other character
+# becomes a space, and splitting on spaces gives what _WORD finds, about twice as fast.
+_ASCII_NON_WORD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
+)
 _U64 = np.uint64
 
 _rng = np.random.default_rng(_SEED)
@@ -56,21 +61,30 @@ class Fingerprint:
 
 def words(text: str) -> list[str]:
     """Lower-cased words of NFKC-normalised text."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_NON_WORD).split()
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-def _word_hash(word: str) -> int:
-    h = _word_hashes.get(word)
-    if h is None:
+def _word_hash_list(tokens: list[str]) -> list[int]:
+    """The cached hash of every token (a dict lookup each; only new words are hashed)."""
+    hashes = list(map(_word_hashes.get, tokens))
+    if None in hashes:
         if len(_word_hashes) >= _WORD_CACHE_SIZE:
             _word_hashes.clear()
-        h = _word_hashes[word] = zlib.crc32(word.encode()) + 1
-    return h
+        for i, h in enumerate(hashes):
+            if h is None:
+                word = tokens[i]
+                h = _word_hashes.get(word)
+                if h is None:
+                    h = _word_hashes[word] = zlib.crc32(word.encode()) + 1
+                hashes[i] = h
+    return hashes
 
 
 def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     """Sorted unique uint32 hashes of the word ``size``-grams (the whole text if shorter)."""
-    hashes = np.fromiter(map(_word_hash, tokens), dtype=np.uint64, count=len(tokens))
+    hashes = np.array(_word_hash_list(tokens), dtype=np.uint64)
     n = max(len(tokens) - size + 1, 1)
     combined = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -81,10 +95,10 @@ def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
 
 def signature(shingles: np.ndarray) -> np.ndarray:
     """MinHash signature (NUM_PERM uint32 values) of a non-empty shingle set."""
-    hashed = np.multiply.outer(shingles.astype(np.uint64), _A)
-    hashed += _B
-    hashed >>= _U64(32)
-    return hashed.min(axis=0).astype(np.uint32)
+    hashed = np.multiply.outer(_A, shingles.astype(np.uint64))
+    hashed += _B[:, None]
+    # The shift keeps order, so it is applied to the minima only.
+    return (hashed.min(axis=1) >> _U64(32)).astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> tuple[str, ...]:
