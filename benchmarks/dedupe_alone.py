@@ -1,7 +1,14 @@
-"""The dedupe stage alone, on one core: its own work, and the Beam transform around it."""
+"""The dedupe stage alone, on one core: its own work, and the Beam transform around it.
+
+    python -m benchmarks.dedupe_alone [--corpus DIR] [--n 1000]
+
+prints the two figures that ``benchmarks/throughput.py`` reports as (c), for N articles.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 from collections import defaultdict
 
@@ -10,11 +17,15 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 
+from benchmarks.corpus import corpus_dir, load_sample
 from pipelines.dedupe import DedupeArticles, minhash
 from pipelines.dedupe.batch import _Bucket, _candidates, _decide, _first_of_id, _probes
 
 THRESHOLD = 0.8  # the pipeline's default --dedupe_threshold
 MIN_CPU_SECONDS = 1.0
+# Runs of each pipeline in the Beam figure; the best of each is taken. The marginal cost is
+# a difference of four timings of about a second each, so one slow run can swing it widely.
+BEAM_RUNS = 5
 
 
 def _grouped(pairs, tag: str) -> dict[str, dict[str, list]]:
@@ -97,24 +108,21 @@ def dedupe_beam_cpu(articles: list[dict]) -> float:
     """Articles per CPU second of ``DedupeArticles`` on the in-process DirectRunner.
 
     The marginal cost: CPU time of Create | DedupeArticles | Count minus that of
-    Create | Count, on all the articles and on half of them (best of 3 each); the difference
-    of the two cancels the fixed costs (pipeline construction, pickling, runner start).
+    Create | Count, on all the articles and on half of them (best of ``BEAM_RUNS`` each); the
+    difference of the two cancels the fixed costs (pipeline construction, pickling, runner
+    start). Use a few hundred articles or more: the fewer, the noisier.
     """
     half = articles[: len(articles) // 2]
 
     def cost(sample: list[dict]) -> float:
-        with_dedupe = min(_pipeline_cpu(sample, True) for _ in range(3))
-        return with_dedupe - min(_pipeline_cpu(sample, False) for _ in range(3))
+        with_dedupe = min(_pipeline_cpu(sample, True) for _ in range(BEAM_RUNS))
+        return with_dedupe - min(_pipeline_cpu(sample, False) for _ in range(BEAM_RUNS))
 
     return (len(articles) - len(half)) / max(cost(articles) - cost(half), 1e-9)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the dedupe figures alone for N articles of a corpus."""
-    import argparse
-
-    from benchmarks.corpus import corpus_dir, load_sample
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", help="folder of .txt articles (default ../shared/corpora/bbc)")
     parser.add_argument("--n", type=int, default=300, help="articles to sample (default 300)")
@@ -129,6 +137,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main())
