@@ -27,8 +27,12 @@ from benchmarks.corpus import corpus_dir, link_files, load_sample  # noqa: E402
 STAGES = [
     ("read files", "pipelines/io/files.py", "process"),
     ("clean", "pipelines/clean/transform.py", "process"),
+    ("clean: paragraphs recurring per source", "pipelines/clean/repetition.py", "of"),
+    ("clean: paragraphs recurring per source", "pipelines/clean/repetition.py", "recurring"),
+    ("clean: paragraphs recurring per source", "pipelines/clean/repetition.py", "strip_repeated"),
     ("dedupe: fingerprints", "pipelines/dedupe/minhash.py", "fingerprint"),
-    ("dedupe: verify candidates", "pipelines/dedupe/batch.py", "_matches"),
+    ("dedupe: candidates", "pipelines/dedupe/batch.py", "_candidates"),
+    ("dedupe: verify and decide", "pipelines/dedupe/batch.py", "_decide"),
     ("spaCy (nlp.pipe)", "spacy/language.py", "pipe"),
     ("event rules", "pipelines/extract/article.py", "events_from_docs"),
     ("schema validation", "pipelines/io/avro.py", "process"),
