@@ -177,8 +177,8 @@ def build_context(sentences: list[Span], offsets: list[int]) -> ArticleContext:
     """Aliases and mentions from the sentences of an article (all chunks, in order);
     ``offsets[i]`` is the article-wide token offset of sentence i's Doc."""
     ctx = ArticleContext()
-    ents = [(i, ent) for i, sent in enumerate(sentences) for ent in sent.ents]
-    for _, ent in ents:
+    sentence_ents = [sent.ents for sent in sentences]  # Span.ents scans all of the Doc's
+    for ent in (ent for ents in sentence_ents for ent in ents):
         if ent.label_ == "PERSON":
             name = _strip_name(ent.text, "PERSON")
             parts = name.split()
@@ -195,7 +195,7 @@ def build_context(sentences: list[Span], offsets: list[int]) -> ArticleContext:
                     ctx.alias_types[acronym.lower()] = ent.label_
     for i, sent in enumerate(sentences):
         seen: set[int] = set()
-        for ent in sent.ents:
+        for ent in sentence_ents[i]:
             if ent.label_ in NAMED:
                 seen.update(t.i for t in ent)
                 ctx.mentions.append(
