@@ -45,6 +45,7 @@ def test_source_is_the_field_else_the_host_else_the_origin_file() -> None:
     assert source_of({"source": "wire", "url": "https://x.org/a"}) == "wire"
     assert source_of({"url": "https://www.example.org/news/1"}) == "example.org"
     assert source_of({"origin": "feeds/today.jsonl:42"}) == "feeds/today.jsonl"
+    assert source_of({"origin": "kafka:news.raw/3@1017"}) == "kafka:news.raw"
 
 
 def test_short_paragraph_in_enough_distinct_articles_recurs() -> None:

@@ -45,7 +45,10 @@ def source_of(article: Record) -> str:
         host = None
     if host:
         return host.removeprefix("www.")
-    return str(article.get("origin") or "unknown").rsplit(":", 1)[0]
+    origin = str(article.get("origin") or "unknown")
+    if origin.startswith("kafka:"):  # kafka:<topic>/<partition>@<offset>
+        return origin.rsplit("/", 1)[0]
+    return origin.rsplit(":", 1)[0]  # <file>:<line>
 
 
 def paragraph_hash(paragraph: str) -> str:
