@@ -167,3 +167,41 @@ def test_replay_gives_identical_event_ids(seed_run, tmp_path):
 def test_articles_are_passed_on_unchanged(seed_run):
     seed = next(a for a in seed_run["articles"] if a["article_id"] == "seed")
     assert seed == article("seed", SEED_TEXT)
+
+
+def test_outputs_keep_the_article_timestamp() -> None:
+    """RunInference's batching stamps outputs with the end of the window; every event,
+    article and dead letter must carry its article's event time instead."""
+    stamps = {"a1": 1_700_000_000, "a2": 1_700_000_100, "bad": 1_700_000_200}
+    articles = [article("a1", SEED_TEXT), article("a2", SEED_TEXT), article("bad", None)]
+
+    def stamped(tag: str):
+        def with_time(record, timestamp=beam.DoFn.TimestampParam):
+            return tag, record.get("article_id"), timestamp.micros // 1_000_000
+
+        return with_time
+
+    with TestPipeline() as p:
+        out = (
+            p
+            | beam.Create(articles)
+            | beam.Map(lambda a: beam.window.TimestampedValue(a, stamps[a["article_id"]]))
+            | ExtractEvents(MODEL, batch_size=4)
+        )
+        seen = (
+            (out.articles | "Article times" >> beam.Map(stamped("article"))),
+            (out.dead_letters | "Dead letter times" >> beam.Map(stamped("dead_letter"))),
+            (out.events | "Event times" >> beam.Map(stamped("event")) | beam.Distinct()),
+        ) | beam.Flatten()
+        assert_that(
+            seen,
+            equal_to(
+                [
+                    ("article", "a1", stamps["a1"]),
+                    ("article", "a2", stamps["a2"]),
+                    ("dead_letter", "bad", stamps["bad"]),
+                    ("event", "a1", stamps["a1"]),
+                    ("event", "a2", stamps["a2"]),
+                ]
+            ),
+        )

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.ml.inference.base import PredictionResult, RunInference
+from apache_beam.ml.inference.base import KeyedModelHandler, PredictionResult, RunInference
+from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import Timestamp
 
 from pipelines import counting
 from pipelines.extract.model import Extraction, SpacyEventModelHandler
@@ -18,8 +20,15 @@ EVENTS, ARTICLES, DEAD_LETTERS = "events", "articles", "dead_letters"
 RESULTS = "results"
 
 
+def _key_by_timestamp(article: dict, timestamp=beam.DoFn.TimestampParam):
+    """(event-time micros, article): RunInference's batching stamps its outputs with the end
+    of the window, so the article's own timestamp travels as the key."""
+    yield timestamp.micros, article
+
+
 class _Route(beam.DoFn):
-    """Sends each article's events on, and the article to ``articles`` or ``dead_letters``.
+    """Sends each article's events on, and the article to ``articles`` or ``dead_letters``,
+    all with the article's timestamp.
 
     An article's events come out of one call, so it is counted here, without a GroupByKey, as
     an article with or without events (which works in streaming too).
@@ -29,11 +38,17 @@ class _Route(beam.DoFn):
         self._with_events = counting.article_outcome(counting.WITH_EVENTS)
         self._without_events = counting.article_outcome(counting.WITHOUT_EVENTS)
 
-    def process(self, result: PredictionResult) -> Iterator[Any]:
+    def process(self, keyed: tuple[int, PredictionResult]) -> Iterator[Any]:
+        micros, result = keyed
+        timestamp = Timestamp(micros=micros)
+        for tag, value in self._route(result):
+            yield beam.pvalue.TaggedOutput(tag, TimestampedValue(value, timestamp))
+
+    def _route(self, result: PredictionResult) -> Iterator[tuple[str, Any]]:
         article: dict = result.example
         outcome: Extraction = result.inference
         if outcome.error_type is not None:
-            yield beam.pvalue.TaggedOutput(
+            yield (
                 DEAD_LETTERS,
                 make_dead_letter(
                     stage="extract",
@@ -47,10 +62,10 @@ class _Route(beam.DoFn):
             )
             return
         for event in outcome.events:
-            yield beam.pvalue.TaggedOutput(EVENTS, event)
+            yield EVENTS, event
         (self._with_events if outcome.events else self._without_events).inc()
-        yield beam.pvalue.TaggedOutput(ARTICLES, article)
-        yield beam.pvalue.TaggedOutput(RESULTS, (article, list(outcome.events)))
+        yield ARTICLES, article
+        yield RESULTS, (article, list(outcome.events))
 
 
 class ExtractEvents(beam.PTransform):
@@ -74,6 +89,7 @@ class ExtractEvents(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
             articles
-            | "Parse and extract" >> RunInference(self._handler)
+            | "Key by timestamp" >> beam.FlatMap(_key_by_timestamp)
+            | "Parse and extract" >> RunInference(KeyedModelHandler(self._handler))
             | "Route" >> beam.ParDo(_Route()).with_outputs(EVENTS, ARTICLES, RESULTS, DEAD_LETTERS)
         )
