@@ -58,7 +58,7 @@ pool_pid() {
     local pid
     pid=$(cat "$POOL_PID_FILE")
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "worker_pool_main"; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "worker_pool_main" >/dev/null; then
         echo "$pid"
     fi
 }

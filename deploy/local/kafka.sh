@@ -45,7 +45,7 @@ broker_pid() {
     local pid
     pid="$(cat "$PID_FILE")"
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONFIG"; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "kafka.Kafka $CONFIG" >/dev/null; then
         echo "$pid"
     fi
 }
@@ -133,7 +133,7 @@ start() {
             tail -n 20 "$LOG_FILE" >&2 || true
             die "the broker exited during start; see $LOG_FILE"
         fi
-        if tail -c +"$offset" "$LOG_FILE" | grep -q "$READY_LINE" && port_in_use "$PORT"; then
+        if tail -c +"$offset" "$LOG_FILE" | grep "$READY_LINE" >/dev/null && port_in_use "$PORT"; then
             say "ready on 127.0.0.1:$PORT after $((SECONDS - began)) s"
             return 0
         fi
