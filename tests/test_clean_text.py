@@ -256,3 +256,21 @@ def test_seam_of_a_glued_caption_is_counted_as_whole_words() -> None:
 def test_short_sentence_before_the_story_is_kept() -> None:
     text = f"The Haka and more!\n\n{STORY}\n\n{STORY_2}"
     assert clean_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("tail", "kept"),
+    [
+        (" ( Source )", ""),
+        (" (see chart)", ""),
+        (" (It later did.)", " (It later did.)"),
+        ("", ""),
+    ],
+)
+def test_link_label_after_the_last_sentence_is_cut(tail: str, kept: str) -> None:
+    paragraph = (
+        "The ferry operator said it would keep sailing through the winter, and that it would "
+        "“stay on the route for as long as the town needs it.”"
+    )
+    text = f"{STORY}\n\n{paragraph}{tail}\n\n{STORY_2}"
+    assert clean_text(text) == f"{STORY}\n\n{paragraph}{kept}\n\n{STORY_2}"

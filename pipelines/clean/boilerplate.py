@@ -34,6 +34,9 @@ _SENTENCE_END = re.compile(r"[.!?:;…。！？][\"”’'\)\]」]*$")
 _KEY_JUNK = re.compile(r"[\W_]+")
 # A capitalised word after a word or comma: a name, not a sentence start.
 _INNER_CAPITAL = re.compile(r"(?<=[^\s.!?:;\"“”‘’'] )[^\W\d_a-z][\w'’\-]*")
+# "... stability.” ( Source )": the label of an inline link (or a credit) left after the last
+# sentence of a paragraph, one to three words in parentheses.
+_LINK_TAIL = re.compile(r"(?<=[.!?…\"”’])\s*\(\s*[^\W\d_][\w'’\-]*(?:\s+[\w'’\-]+){0,2}\s*\)$")
 # "Related: ...", "Read more | ...": a short label, then a separator, then the rest.
 _LABEL = re.compile(r"^(\w+(?: \w+){0,2}) ?[:|»›]\s+\S")
 
@@ -347,5 +350,8 @@ def _story_end(blocks: list[Block], reasons: list[str | None], last_good: int) -
 
 
 def remove_boilerplate(text: str, title: str | None = None, extracted: bool = False) -> str:
-    """The story paragraphs of normalised ``text``, separated by blank lines."""
-    return "\n\n".join(v.text for v in classify(text, title, extracted) if v.keep)
+    """The story paragraphs of normalised ``text``, separated by blank lines, without the link
+    labels left after their last sentence."""
+    return "\n\n".join(
+        _LINK_TAIL.sub("", v.text) for v in classify(text, title, extracted) if v.keep
+    )
