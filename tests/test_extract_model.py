@@ -37,6 +37,18 @@ def test_handler_batches_and_loads_only_used_components(model):
     assert {"parser", "ner", "lemmatizer"} <= set(model.nlp.pipe_names)
 
 
+def test_a_paragraph_break_ends_a_sentence(model):
+    text = (
+        "The leaders said they would meet again “to strengthen the alliance”\n\n"
+        "The ministers, who also met the emperor, praised the deal."
+    )
+    sentences = [s.text.strip() for s in model.nlp(text).sents]
+    assert sentences == [
+        "The leaders said they would meet again “to strengthen the alliance”",
+        "The ministers, who also met the emperor, praised the deal.",
+    ]
+
+
 def test_split_text_keeps_offsets_and_limit():
     text = "First paragraph here.\n\nSecond one is longer than that.\n\nThird."
     pieces = split_text(text, 30)

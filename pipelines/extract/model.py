@@ -14,6 +14,7 @@ from typing import Any
 import spacy
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
@@ -47,9 +48,27 @@ def _excluded_components(name: str) -> list[str]:
     return sorted(names - USED_COMPONENTS)
 
 
+PARAGRAPH_SENTENCES = "paragraph_sentences"
+
+
+@Language.component(PARAGRAPH_SENTENCES)
+def paragraph_sentences(doc: Doc) -> Doc:
+    """A line break starts a sentence: the parser would otherwise join a paragraph to the
+    next when the first does not end like a sentence (a quote, a dropped link label)."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
 def load_spacy(name: str) -> Language:
-    """The spaCy pipeline ``name`` with only the components the rules read."""
-    return spacy.load(name, exclude=_excluded_components(name))
+    """The spaCy pipeline ``name`` with only the components the rules read, and paragraph
+    breaks as sentence boundaries."""
+    nlp = spacy.load(name, exclude=_excluded_components(name))
+    where = {"before": "parser"} if "parser" in nlp.pipe_names else {"first": True}
+    nlp.add_pipe(PARAGRAPH_SENTENCES, **where)
+    return nlp
 
 
 class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
