@@ -7,14 +7,16 @@ fresh topics, waits until it answers (warm-up articles are sent until the first 
 back, at most ``--warmup-timeout`` seconds), then sends ``--rate`` articles a second for
 ``--seconds`` seconds, each with a new article_id, and reads the output topic. The latency of
 an article is the time from sending it to the arrival of its first event; it prints p50, p95
-and the maximum over the articles that yielded events, then stops the pipeline. Every wait
-is bounded.
+and the maximum over the articles that yielded events, the cores the pipeline used meanwhile
+and the machine's load before the run (latency follows the other load on a small machine),
+then stops the pipeline. Every wait is bounded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
 from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 
 from benchmarks.corpus import corpus_dir, load_sample  # noqa: E402
+from benchmarks.procstats import tree_cpu_seconds  # noqa: E402
 from pipelines.io.kafka_codec import BadMessage, decode_record  # noqa: E402
 
 WARMUP_INTERVAL = 2.0  # seconds between warm-up articles
@@ -162,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     count = int(args.rate * args.seconds)
     sample = load_sample(corpus_dir(args.corpus), count + 50)
     articles, warmup_articles = sample.articles[:count], sample.articles[count:]
+    load_before = os.getloadavg()[0]
     run = f"latency-{uuid.uuid4().hex[:8]}"
     source, sink = f"{run}-articles", f"{run}-events"
     create_topics(args.bootstrap_servers, [source], args.partitions)
@@ -184,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             f"sending {count} articles at {args.rate:g}/s",
             flush=True,
         )
+        cpu_start, wall_start = tree_cpu_seconds(proc.pid), time.time()
         sent_at = measure(producer, clock, source, articles, run, args.rate, args.seconds)
+        cores = (tree_cpu_seconds(proc.pid) - cpu_start) / (time.time() - wall_start)
         deadline = time.time() + args.drain
         while time.time() < deadline and not sent_at.keys() <= clock.first_seen.keys():
             clock.poll(0.5)
@@ -203,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         f"produce-to-event latency at {args.rate:g} articles/s: "
         f"p50 {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
         f"max {max(latencies):.2f} s (pipeline log: {log_path})"
+    )
+    print(
+        f"the pipeline (with Prism) used {cores:.2f} cores while articles were sent; "
+        f"load average before the run {load_before:.2f} on {os.cpu_count()} cores"
     )
     return 0
 

@@ -1,4 +1,4 @@
-"""Peak resident memory of a process tree, polled from /proc (Linux)."""
+"""Peak resident memory and CPU time of a process tree, read from /proc (Linux)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,11 @@ def _cpu_ticks(pid: int) -> int:
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and its live descendants."""
+    return sum(_cpu_ticks(pid) for pid in process_tree(root)) / os.sysconf("SC_CLK_TCK")
 
 
 class TreeMonitor:
