@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import apache_beam as beam
@@ -130,7 +132,12 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
     result = pipeline.run()
-    result.wait_until_finish()
+    try:
+        result.wait_until_finish()
+    except (KeyboardInterrupt, SystemExit):
+        log.warning("stopping: cancelling the pipeline")
+        result.cancel()
+        raise
     if streaming:
         return None
     totals = counting.summary(result)
@@ -139,8 +146,16 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     return totals
 
 
+def _exit_on_sigterm(signum: int, _frame) -> None:
+    """SIGTERM (kill, systemd, a container stop) ends the run as Ctrl-C does, so the runner's
+    own services, such as Prism, are stopped on the way out instead of left running."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if "-h" in argv or "--help" in argv:
         _help_parser().print_help()
         return 0

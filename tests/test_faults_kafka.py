@@ -18,6 +18,7 @@ The tests use their own broker (deploy/local/kafka.sh on port $FAULTS_KAFKA_PORT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -415,3 +416,34 @@ def test_killed_job_restarts_from_committed_offsets_with_the_same_event_ids(
         f"({time.monotonic() - killed_at:.0f} s after the kill)"
     )
     print("figures:", figures)
+
+
+def _group_processes(pgid: int, pattern: str = ".") -> list[str]:
+    """Pids of the live processes of process group ``pgid`` whose command matches."""
+    command = ["pgrep", "-g", str(pgid), "-f", pattern]
+    return subprocess.run(command, capture_output=True, text=True).stdout.split()
+
+
+def test_sigterm_stops_the_job_and_its_prism_runner(broker, prism, tmp_path):
+    """A stopped job must not leave its Prism runner behind (an orphaned Prism kept a core
+    busy): SIGTERM to the job's process alone cancels the pipeline and stops Prism."""
+    topics = Topics("sigterm")
+    job = Job(topics.job_args("g-sigterm"), prism, tmp_path / "job.log")
+    try:
+        deadline = time.monotonic() + 120
+        while not _group_processes(job.proc.pid, prism):
+            assert job.alive(), job.tail()
+            assert time.monotonic() < deadline, f"Prism did not start:\n{job.tail()}"
+            time.sleep(0.5)
+        time.sleep(5)  # the pipeline is submitted and running
+        job.proc.send_signal(signal.SIGTERM)
+        assert job.proc.wait(timeout=60) == 128 + signal.SIGTERM, job.tail()
+        assert "stopping: cancelling the pipeline" in job.tail()
+        deadline = time.monotonic() + 30
+        while _group_processes(job.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _group_processes(job.proc.pid) == [], "processes left behind after SIGTERM"
+    finally:
+        job.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(job.proc.pid, signal.SIGKILL)

@@ -9,7 +9,7 @@ ones, with state bounded per source, in streaming.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
@@ -191,7 +191,8 @@ class RemoveRecurring(beam.PTransform):
         if streaming:
             return (
                 articles
-                | "BySource" >> beam.Map(lambda a: (source_of(a), a))
+                | "BySource"
+                >> beam.Map(lambda a: (source_of(a), a)).with_output_types(tuple[str, Any])
                 | "StripRecent" >> beam.ParDo(_StripRecentFn(self.min_articles, self.window))
             )
         min_articles = self.min_articles
