@@ -68,8 +68,9 @@ def print_summary(totals: dict[str, int], out=None) -> None:
     )
 
 
-def check_kafka(bootstrap_servers: str) -> None:
-    """Fail at start when no broker answers, not at the first write after all the work."""
+def check_kafka(bootstrap_servers: str, input_topic: str | None) -> None:
+    """Fail at start when no broker answers or the input topic does not exist, not at the
+    first read or write after all the work."""
     try:
         client = KafkaAdminClient(
             bootstrap_servers=bootstrap_servers,
@@ -78,7 +79,16 @@ def check_kafka(bootstrap_servers: str) -> None:
         )
     except KafkaError as e:
         raise ConfigurationError(f"no Kafka broker answers at {bootstrap_servers}: {e}") from None
-    client.close()
+    try:
+        missing = input_topic and input_topic not in client.list_topics()
+    except KafkaError as e:
+        raise ConfigurationError(f"cannot list the topics at {bootstrap_servers}: {e}") from None
+    finally:
+        client.close()
+    if missing:
+        raise ConfigurationError(
+            f"--input_topic {input_topic!r} does not exist at {bootstrap_servers}"
+        )
 
 
 def use_local_prism(options: PipelineOptions) -> None:
@@ -124,7 +134,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):
-        check_kafka(opts.kafka_bootstrap_servers)
+        check_kafka(opts.kafka_bootstrap_servers, opts.input_topic)
     if opts.output_dir and "://" not in opts.output_dir:
         prepare_output_dir(opts.output_dir)
     use_local_prism(options)

@@ -18,6 +18,7 @@ from test_kafka_wire import event
 from pipelines import counting
 from pipelines.consume import consume
 from pipelines.io.kafka_codec import encode_record
+from pipelines.options import ConfigurationError
 from pipelines.produce import produce
 from pipelines.run import run
 
@@ -158,3 +159,10 @@ def test_restarted_job_loses_nothing_and_repeats_event_ids(kafka, seeds_dir, tmp
     assert sorted(e["event_id"] for e in later_events if e["article_id"] in replayed) == sorted(
         e["event_id"] for e in first_events
     )
+
+
+def test_a_missing_input_topic_fails_at_start(kafka, tmp_path):
+    missing = f"no-such-topic-{os.getpid()}-{tmp_path.name}"
+    with pytest.raises(ConfigurationError, match=f"--input_topic '{missing}' does not exist"):
+        kafka_run(missing, "g-missing", tmp_path)
+    assert not list(tmp_path.glob("*.avro"))
