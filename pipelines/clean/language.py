@@ -9,10 +9,9 @@ without spaces between words, tables of names and figures) are undetermined (``u
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import NamedTuple
 
-from pipelines.clean.lexicon import MIN_STOPLIST_COVERAGE, stoplists
+from pipelines.clean.lexicon import MIN_STOPLIST_COVERAGE, stopword_coverage
 
 ENGLISH = "en"
 UNDETERMINED = "und"
@@ -72,16 +71,6 @@ class Language(NamedTuple):
         )
 
 
-@cache
-def _lists_by_word() -> dict[str, tuple[str, ...]]:
-    """Every stopword, with the names of the lists that hold it."""
-    index: dict[str, list[str]] = {}
-    for name, stops in stoplists().items():
-        for word in stops:
-            index.setdefault(word, []).append(name)
-    return {word: tuple(names) for word, names in index.items()}
-
-
 def detect_language(text: str) -> Language:
     """The language of ``text`` by stopword coverage (``und`` when no list fits)."""
     words = []
@@ -91,11 +80,7 @@ def detect_language(text: str) -> Language:
             break
     if not words:
         return Language(UNDETERMINED, "", 0.0, 0.0)
-    coverage = dict.fromkeys(stoplists(), 0)  # in list order, which breaks ties
-    lists_by_word = _lists_by_word()
-    for word in words:
-        for name in lists_by_word.get(word, ()):
-            coverage[name] += 1
+    coverage = stopword_coverage(words)
     best = max(coverage, key=coverage.__getitem__)
     english = coverage["English"] / len(words)
     share = coverage[best] / len(words)

@@ -23,6 +23,27 @@ def stoplists() -> dict[str, frozenset[str]]:
     return {name: frozenset(justext.get_stoplist(name)) for name in justext.get_stoplists()}
 
 
+@functools.cache
+def _lists_by_word() -> dict[str, tuple[str, ...]]:
+    """Every stopword, with the names of the lists that hold it."""
+    index: dict[str, list[str]] = {}
+    for name, stops in stoplists().items():
+        for word in stops:
+            index.setdefault(word, []).append(name)
+    return {word: tuple(names) for word, names in index.items()}
+
+
+def stopword_coverage(words: Sequence[str]) -> dict[str, int]:
+    """How many of the lower-case ``words`` each stoplist holds, by language name, in the
+    lists' order; one lookup per word, not a pass over every list."""
+    coverage = dict.fromkeys(stoplists(), 0)
+    lists_by_word = _lists_by_word()
+    for word in words:
+        for name in lists_by_word.get(word, ()):
+            coverage[name] += 1
+    return coverage
+
+
 def stoplist_for(words: Sequence[str]) -> frozenset[str] | None:
     """The stoplist covering most of the lower-case ``words``, or None when none fits.
 
@@ -34,7 +55,8 @@ def stoplist_for(words: Sequence[str]) -> frozenset[str] | None:
     english = stoplists()["English"]
     if sum(w in english for w in words) >= 2 * MIN_STOPLIST_COVERAGE * len(words):
         return english
-    coverage, best = max((sum(w in s for w in words), s) for s in stoplists().values())
+    lists = stoplists()
+    coverage, best = max((n, lists[name]) for name, n in stopword_coverage(words).items())
     return best if coverage >= MIN_STOPLIST_COVERAGE * len(words) else None
 
 
