@@ -96,29 +96,31 @@ def subject(verb: Token) -> Token | None:
     return None
 
 
-def governor_chain(verb: Token) -> list[Token]:
-    """The verbs (or adjectives, 'ready to') that govern ``verb`` through clausal links."""
+def _chain(verb: Token, links: frozenset[str] | set[str]) -> list[Token]:
+    """The governors of ``verb`` up through dependency ``links`` (an adjective such as
+    'ready to' counts with the verb that governs it)."""
     chain, t = [], verb
-    while t.dep_ in CLAUSAL and t.head.i != t.i:
+    while t.dep_ in links and t.head.i != t.i:
         t = t.head
         if t.dep_ == "acomp" and t.pos_ == "ADJ":
             chain.append(t)
             t = t.head
         chain.append(t)
     return chain
+
+
+def governor_chain(verb: Token) -> list[Token]:
+    """The verbs (or adjectives, 'ready to') that govern ``verb`` through clausal links."""
+    return _chain(verb, CLAUSAL)
+
+
+_COMPLEMENT_LINKS = frozenset({"xcomp", "ccomp", "conj"})
 
 
 def control_chain(verb: Token) -> list[Token]:
     """The governors of ``verb`` through complement clauses only ('agreed to provide',
     'said it would'), not adverbial or relative clauses."""
-    chain, t = [], verb
-    while t.dep_ in {"xcomp", "ccomp", "conj"} and t.head.i != t.i:
-        t = t.head
-        if t.dep_ == "acomp" and t.pos_ == "ADJ":
-            chain.append(t)
-            t = t.head
-        chain.append(t)
-    return chain
+    return _chain(verb, _COMPLEMENT_LINKS)
 
 
 def _entity_like(token: Token) -> bool:
