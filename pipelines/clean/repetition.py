@@ -51,6 +51,11 @@ def source_of(article: Record) -> str:
     return origin.rsplit(":", 1)[0]  # <file>:<line>
 
 
+def paragraphs_of(text: str) -> list[str]:
+    """The paragraphs of cleaned text (blocks separated by blank lines)."""
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
 def paragraph_hash(paragraph: str) -> str:
     """A short hash of a paragraph's normalised words."""
     return hashlib.blake2b(key(paragraph).encode(), digest_size=8).hexdigest()
@@ -67,7 +72,7 @@ class Paragraphs:
 
     @classmethod
     def of(cls, text: str) -> Paragraphs:
-        paragraphs = [p for p in text.split("\n\n") if p.strip()][:MAX_PARAGRAPHS]
+        paragraphs = paragraphs_of(text)[:MAX_PARAGRAPHS]
         stoplist = stoplist_for([w.lower() for p in paragraphs for w in p.split()])
         removable, body = set(), set()
         for p in paragraphs:
@@ -134,7 +139,7 @@ def strip_repeated(text: str, repeated: set[str]) -> str:
     nothing of its body would be left."""
     if not repeated:
         return text
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    paragraphs = paragraphs_of(text)
     kept = [p for p in paragraphs[:MAX_PARAGRAPHS] if paragraph_hash(p) not in repeated]
     kept += paragraphs[MAX_PARAGRAPHS:]
     return "\n\n".join(kept) if kept else text
