@@ -2,8 +2,10 @@
 
 Seed articles go into a topic; a streaming job (``--streaming``, Python workers from the
 cluster's worker pool) turns them into Avro events on another topic; the test waits for the
-events the DirectRunner file run gives, then stops the job with a savepoint (Flink's clean
-stop) and checks that the submitting process ends with success.
+events the DirectRunner file run gives, checks that the pipeline's ``news/articles_read``
+counter on the TaskManager's Prometheus endpoint counts every message and moves when the
+articles are sent again, then stops the job with a savepoint (Flink's clean stop) and checks
+that the submitting process ends with success.
 Needs the broker of deploy/local/kafka.sh; the cluster is used or started as in test_flink.py.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -22,6 +25,7 @@ import test_flink
 from kafka_helpers import BOOTSTRAP, admin, create_topic
 from test_flink import POOL_PORT, REST_PORT, ROOT, flink_args
 
+from pipelines import counting
 from pipelines.consume import consume
 from pipelines.produce import produce
 
@@ -41,6 +45,10 @@ FIRST_EVENT_TIMEOUT = 180
 # From the first event to the last expected one.
 ALL_EVENTS_TIMEOUT = 120
 STOP_TIMEOUT = 120
+COUNTER_TIMEOUT = 120
+# The Prometheus reporters of deploy/local/flink.sh (JobManager and TaskManager, either order).
+_FIRST, _LAST = os.environ.get("FLINK_PROMETHEUS_PORTS", "9249-9250").split("-")
+PROMETHEUS_PORTS = range(int(_FIRST), int(_LAST) + 1)
 
 
 def _rest(path: str, body: dict | None = None, method: str | None = None) -> dict:
@@ -101,6 +109,34 @@ def _wait_for_events(submit: subprocess.Popen, topic: str, count: int, log: Path
     return seen
 
 
+def _prometheus_counter(job_name: str, counter: str) -> int:
+    """The pipeline counter ``news/<counter>`` of the job, summed over the operators that
+    report it, as the TaskManager's Prometheus reporter shows it (0 before it reports)."""
+    metric = f"flink_taskmanager_job_task_operator_{counting.NAMESPACE}_{counter}"
+    pattern = re.compile(rf"^{metric}{{(.*)}} (\S+)$", re.M)
+    total = 0.0
+    for port in PROMETHEUS_PORTS:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            continue  # the range has a port for each process; one may be unused
+        for labels, value in pattern.findall(text):
+            if f'job_name="{job_name}"' in labels:
+                total += float(value)
+    return int(total)
+
+
+def _wait_for_counter(job_name: str, counter: str, want: int) -> int:
+    """The counter once it reaches ``want``, or its value after COUNTER_TIMEOUT."""
+    deadline = time.monotonic() + COUNTER_TIMEOUT
+    value = _prometheus_counter(job_name, counter)
+    while value < want and time.monotonic() < deadline:
+        time.sleep(2)
+        value = _prometheus_counter(job_name, counter)
+    return value
+
+
 def _event_ids_in(topic: str) -> set[str]:
     messages = list(consume(BOOTSTRAP, topic, idle_timeout=2))
     assert [m.error for m in messages if m.error] == []
@@ -121,7 +157,7 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
     source = create_topic(kafka, "flink-articles", partitions=2)
     events = create_topic(kafka, "flink-events")
     dead = create_topic(kafka, "flink-dead")
-    produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
+    sent, _ = produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
     job_name = f"test-{source}"
     cmd = [
         flink_python,
@@ -152,6 +188,11 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
         assert sorted(seen) == expected_ids, (
             f"{len(seen)} of {len(expected_ids)} events; the job's steps:\n{_progress(job_name)}"
         )
+        # The pipeline's counter on Flink's Prometheus endpoint: every message read, then,
+        # once the same articles are sent again (duplicates now), the copies too.
+        assert _wait_for_counter(job_name, "articles_read", sent) == sent
+        produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
+        assert _wait_for_counter(job_name, "articles_read", 2 * sent) == 2 * sent
         (job_id,) = _running_jobs(job_name)
         savepoint = _stop_with_savepoint(job_id, f"file://{tmp_path}/savepoints")
         assert savepoint.startswith("file:")
