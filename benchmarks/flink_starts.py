@@ -206,7 +206,13 @@ def script_output(name: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def _exit_on_sigterm(signum: int, _frame) -> None:
+    """SIGTERM ends the run through the cleanups: the job cancelled, the job server stopped."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", nargs="+", required=True, help="article files or folders")
     parser.add_argument("--n", type=int, default=20, help="submissions (default 20)")

@@ -220,7 +220,8 @@ def test_job_recovers_from_taskmanager_and_worker_kills_and_a_savepoint(
         restored = FlinkJob([*cmd, f"--savepoint_path={savepoint}"], name, tmp_path / "job2.log")
         figures["after_savepoint_s"] = watch.until_covered(ARTICLES, restored, "all events")
         latest = restored.checkpoints()["latest"]["restored"]
-        assert latest["is_savepoint"] and latest["external_path"] == savepoint, latest
+        assert latest["is_savepoint"], latest
+        assert savepoint.rstrip("/").rsplit("/", 1)[-1] in latest["external_path"], latest
         deadline = time.monotonic() + COMMIT_TIMEOUT
         while committed(topics.input, group) < ARTICLES and time.monotonic() < deadline:
             watch.poll()

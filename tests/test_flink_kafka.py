@@ -17,12 +17,14 @@ import re
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 import test_flink
-from kafka_helpers import BOOTSTRAP, admin, create_topic
+from kafka_helpers import BOOTSTRAP, admin, create_topic, send
+from stories import make_article
 from test_flink import POOL_PORT, REST_PORT, ROOT, flink_args
 
 from pipelines import counting
@@ -46,6 +48,9 @@ FIRST_EVENT_TIMEOUT = 180
 ALL_EVENTS_TIMEOUT = 120
 STOP_TIMEOUT = 120
 COUNTER_TIMEOUT = 120
+# The parallelism test: synthetic articles over a topic of this many partitions.
+PARTITIONS = 8
+SPREAD = 40
 # The Prometheus reporters of deploy/local/flink.sh (JobManager and TaskManager, either order).
 _FIRST, _LAST = os.environ.get("FLINK_PROMETHEUS_PORTS", "9249-9250").split("-")
 PROMETHEUS_PORTS = range(int(_FIRST), int(_LAST) + 1)
@@ -114,6 +119,7 @@ def _prometheus_counter(job_name: str, counter: str) -> int:
     report it, as the TaskManager's Prometheus reporter shows it (0 before it reports)."""
     metric = f"flink_taskmanager_job_task_operator_{counting.NAMESPACE}_{counter}"
     pattern = re.compile(rf"^{metric}{{(.*)}} (\S+)$", re.M)
+    label = re.sub(r"[^a-zA-Z0-9:_]", "_", job_name)  # as the reporter writes label values
     total = 0.0
     for port in PROMETHEUS_PORTS:
         try:
@@ -122,7 +128,7 @@ def _prometheus_counter(job_name: str, counter: str) -> int:
         except OSError:
             continue  # the range has a port for each process; one may be unused
         for labels, value in pattern.findall(text):
-            if f'job_name="{job_name}"' in labels:
+            if f'job_name="{label}"' in labels:
                 total += float(value)
     return int(total)
 
@@ -143,6 +149,45 @@ def _event_ids_in(topic: str) -> set[str]:
     return {m.record["event_id"] for m in messages}
 
 
+def _streaming_job(
+    python: str, jar: str, cluster: str, name: str, topic: str, parallelism: int
+) -> list[str]:
+    """The command of a streaming job on the session cluster reading ``topic``."""
+    return [
+        python,
+        "-m",
+        "pipelines.run",
+        *flink_args(jar, cluster),
+        "--environment_type=EXTERNAL",
+        f"--environment_config=localhost:{POOL_PORT}",
+        f"--job_name={name}",
+        "--streaming",
+        f"--parallelism={parallelism}",
+        # Often a checkpoint then falls inside the only bundle of the source's first steps,
+        # which stalled the job before --finish_bundle_before_checkpointing (on by default).
+        "--checkpointing_interval=5000",
+        f"--kafka_bootstrap_servers={BOOTSTRAP}",
+        f"--input_topic={topic}",
+        f"--consumer_group=flink-{topic}",
+        "--output_dir=",
+    ]
+
+
+def _read_by_subtask(job_id: str) -> tuple[str, list[int]]:
+    """The task that counts articles read, and its ``news/articles_read`` per subtask."""
+    metric = f"{counting.NAMESPACE}_{counting.READ}"
+    for vertex in _rest(f"/jobs/{job_id}")["vertices"]:
+        base = f"/jobs/{job_id}/vertices/{vertex['id']}/metrics"
+        ids = [m["id"] for m in _rest(base) if m["id"].endswith("." + metric)]
+        if ids:
+            values = _rest(f"{base}?get={','.join(urllib.parse.quote(i) for i in ids)}")
+            by_subtask = [0] * vertex["parallelism"]
+            for m in values:
+                by_subtask[int(m["id"].split(".", 1)[0])] += int(float(m["value"]))
+            return vertex["name"], by_subtask
+    return "", []
+
+
 @pytest.fixture(scope="module")
 def kafka():
     client = admin()
@@ -159,26 +204,8 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
     dead = create_topic(kafka, "flink-dead")
     sent, _ = produce(BOOTSTRAP, source, [str(ROOT / "seeds")])
     job_name = f"test-{source}"
-    cmd = [
-        flink_python,
-        "-m",
-        "pipelines.run",
-        *flink_args(job_server_jar, session_cluster),
-        "--environment_type=EXTERNAL",
-        f"--environment_config=localhost:{POOL_PORT}",
-        f"--job_name={job_name}",
-        "--streaming",
-        "--parallelism=1",
-        # Often a checkpoint then falls inside the only bundle of the source's first steps,
-        # which stalled the job before --finish_bundle_before_checkpointing (on by default).
-        "--checkpointing_interval=5000",
-        f"--kafka_bootstrap_servers={BOOTSTRAP}",
-        f"--input_topic={source}",
-        f"--output_topic={events}",
-        f"--dead_letter_topic={dead}",
-        f"--consumer_group=flink-{source}",
-        "--output_dir=",
-    ]
+    cmd = _streaming_job(flink_python, job_server_jar, session_cluster, job_name, source, 1)
+    cmd += [f"--output_topic={events}", f"--dead_letter_topic={dead}"]
     log_path = tmp_path / "submit.log"
     with open(log_path, "w") as log:
         # A session of its own, so that a failed test ends the submitter and its job server.
@@ -204,3 +231,37 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
         for job_id in _running_jobs(job_name):
             _rest(f"/jobs/{job_id}", method="PATCH")  # cancel what a failed run left
     assert sorted(_event_ids_in(events)) == expected_ids
+
+
+def test_partitions_spread_over_two_subtasks(
+    kafka, flink_python, session_cluster, job_server_jar, tmp_path
+):
+    """Parallelism 2 on a topic of PARTITIONS partitions: both subtasks of the reading task
+    read articles (Flink keys each partition's restriction; all of them on one subtask has a
+    chance of 2 in 2**PARTITIONS)."""
+    source = create_topic(kafka, "flink-parallel", partitions=PARTITIONS)
+    send(source, [(n % PARTITIONS, json.dumps(make_article(n)).encode()) for n in range(SPREAD)])
+    job_name = f"test-{source}"
+    cmd = _streaming_job(flink_python, job_server_jar, session_cluster, job_name, source, 2)
+    log_path = tmp_path / "submit.log"
+    with open(log_path, "w") as log:
+        submit = subprocess.Popen(cmd, cwd=tmp_path, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + FIRST_EVENT_TIMEOUT + ALL_EVENTS_TIMEOUT
+        task, by_subtask = "", []
+        while sum(by_subtask) < SPREAD and time.monotonic() < deadline:
+            assert submit.poll() is None, f"the submitter exited:\n{log_path.read_text()[-4000:]}"
+            time.sleep(2)
+            jobs = _running_jobs(job_name)
+            if jobs:
+                task, by_subtask = _read_by_subtask(jobs[0])
+        print(f"\narticles read by subtask of {task[:60]}: {by_subtask}")
+        assert "Read Kafka" in task and len(by_subtask) == 2, task
+        assert sum(by_subtask) == SPREAD, f"{by_subtask}; the job's steps:\n{_progress(job_name)}"
+        assert min(by_subtask) > 0, by_subtask
+    finally:
+        if submit.poll() is None:
+            os.killpg(submit.pid, signal.SIGKILL)
+            submit.wait()
+        for job_id in _running_jobs(job_name):
+            _rest(f"/jobs/{job_id}", method="PATCH")

@@ -22,7 +22,7 @@
 #   FLINK_TASK_SLOTS     task slots of the TaskManager (default 2)
 #   FLINK_PROMETHEUS_PORTS  port range of the Prometheus reporters (default 9249-9250)
 #   FLINK_CACHE          downloads, FLINK_HOME, logs and pid files (default <repo>/.cache/flink)
-#   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 90)
+#   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 180)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/flink-env.sh"
 
@@ -30,7 +30,7 @@ REST_PORT=${FLINK_REST_PORT:-8081}
 POOL_PORT=${WORKER_POOL_PORT:-50000}
 SLOTS=${FLINK_TASK_SLOTS:-2}
 PROMETHEUS_PORTS=${FLINK_PROMETHEUS_PORTS:-9249-9250}
-START_TIMEOUT=${FLINK_START_TIMEOUT:-90}
+START_TIMEOUT=${FLINK_START_TIMEOUT:-180}
 FLINK_HOME=$CACHE/flink-$FLINK_VERSION
 RUN=$CACHE/run-$REST_PORT
 POOL_PID_FILE=$RUN/worker-pool.pid
