@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Flink session cluster (one JobManager, one TaskManager) on 127.0.0.1 plus a Beam Python
-# worker pool, the local counterpart of the Kubernetes deployment in deploy/k8s/: pipelines
-# are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
+# worker pool (pipelines/worker_pool.py), the local counterpart of the Kubernetes deployment
+# in deploy/k8s/: pipelines are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
 # Flink comes from PyPI (the apache-flink wheel holds bin/ and conf/, the apache-flink-libraries
 # sdist holds lib/, opt/ and plugins/), downloaded with `pip download --no-deps` into the cache
 # and never installed into a Python environment. The worker pool runs the Flink venv of
@@ -65,7 +65,7 @@ pool_pid() {
     local pid
     pid=$(cat "$POOL_PID_FILE")
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "worker_pool_main" >/dev/null; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "pipelines.worker_pool" >/dev/null; then
         echo "$pid"
     fi
 }
@@ -213,10 +213,10 @@ start_pool() {
     fi
     port_open "$POOL_PORT" && die "port $POOL_PORT is taken by another program"
     cd "$ROOT"
-    # The pool starts each SDK worker as `python ...`: put the pool's interpreter first on PATH.
+    # The project's pool (pipelines/worker_pool.py), not Beam's: jobs of a session cluster
+    # reuse worker ids, and Beam's pool then stops one job's worker when another job ends.
     # Its own process group, so that stop also ends the workers it started.
-    PATH="$(dirname "$python"):$PATH" setsid nohup "$python" -m \
-        apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT" \
+    setsid nohup "$python" -m pipelines.worker_pool --service_port="$POOL_PORT" \
         >"$FLINK_LOG_DIR/worker-pool.log" 2>&1 &
     echo $! >"$POOL_PID_FILE"
 }
