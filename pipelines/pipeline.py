@@ -173,7 +173,10 @@ def build(p: beam.Pipeline, options: NewsPipelineOptions) -> None:
         lambda article, _: 0 if article.get("language") == ENGLISH else 1, 2
     )
     extracted = english | "Extract" >> ExtractEvents(
-        opts.spacy_model, opts.lexicon, opts.inference_batch_size
+        opts.spacy_model,
+        opts.lexicon,
+        opts.inference_batch_size,
+        gazetteer_cities=opts.gazetteer_cities,
     )
     kept = (
         extracted.articles,

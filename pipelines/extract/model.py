@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
+from pipelines.geo.gazetteer import DEFAULT_CITY_POPULATION, Gazetteer, load_gazetteer
 
 # Components the rules read: tokens, tags, lemmas, the parse (also sentences) and entities.
 USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"}
@@ -25,11 +26,12 @@ USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer
 
 @dataclass
 class LoadedModel:
-    """What a worker holds: the spaCy pipeline and the trigger lexicon."""
+    """What a worker holds: the spaCy pipeline, the trigger lexicon and the gazetteer."""
 
     nlp: Language
     lexicon: Lexicon
     name: str
+    gazetteer: Gazetteer
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         lexicon: str | None = None,
         batch_size: int = 32,
         share_across_processes: bool = False,
+        gazetteer_cities: int = DEFAULT_CITY_POPULATION,
     ) -> None:
         # Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles (spaCy's
         # time grows linearly with the batch), which costs spaCy about 10%. A bundle's last
@@ -89,6 +92,7 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         self._lexicon_path = lexicon
         self._batch_size = batch_size
         self._share = share_across_processes
+        self._gazetteer_cities = gazetteer_cities
 
     def batch_elements_kwargs(self) -> dict[str, int]:
         """Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles, and
@@ -97,7 +101,8 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
 
     def load_model(self) -> LoadedModel:
         nlp = load_spacy(self._spacy_model)
-        return LoadedModel(nlp, load_lexicon(self._lexicon_path), model_name(nlp))
+        lexicon = load_lexicon(self._lexicon_path)
+        return LoadedModel(nlp, lexicon, model_name(nlp), load_gazetteer(self._gazetteer_cities))
 
     def share_model_across_processes(self) -> bool:
         return self._share
@@ -121,7 +126,8 @@ def _failure(step: str, error: BaseException) -> Extraction:
 
 def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
     try:
-        return Extraction(events_from_docs(docs, article, model.lexicon, model.name))
+        events = events_from_docs(docs, article, model.lexicon, model.name, model.gazetteer)
+        return Extraction(events)
     except Exception as e:  # a rule failing on one article must not stop the batch
         return _failure("event rules", e)
 
