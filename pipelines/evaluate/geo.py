@@ -17,7 +17,8 @@ import json
 import sys
 from typing import Any
 
-from pipelines.evaluate.events import best, load_gold, words
+from pipelines.evaluate.events import best, load_gold
+from pipelines.evaluate.scoring import words
 from pipelines.extract.model import LoadedModel, SpacyEventModelHandler, extract_batch
 from pipelines.geo.events import ArticlePlaces
 
