@@ -121,6 +121,7 @@ def make_article(data: dict[str, Any], origin: str) -> Record:
         "published_at": published_at,
         "language": data.get("language") or None,
         "origin": origin,
+        "story_id": None,  # set by the story step
     }
 
 
