@@ -18,11 +18,11 @@ code, a participant not found counting as wrong (finding and coding together).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from pipelines.evaluate.scoring import words
+
 UNKNOWN_SECTOR = "***"
-Words = Callable[[str | None], set[str]]
 
 
 def gold_sector(sector: str | None) -> str | None:
@@ -30,7 +30,7 @@ def gold_sector(sector: str | None) -> str | None:
     return sector[:3].upper() if sector else None
 
 
-def aligned(gold: dict, predicted: list[dict], words: Words) -> dict | None:
+def aligned(gold: dict, predicted: list[dict]) -> dict | None:
     """The predicted participant that shares most content words with the gold one."""
     mine = words(gold.get("text"))
     best, overlap = None, 0
@@ -41,31 +41,34 @@ def aligned(gold: dict, predicted: list[dict], words: Words) -> dict | None:
     return best
 
 
-def code_pairs(gold: list[dict], tops: list[dict | None], words: Words) -> list[tuple[dict, dict | None]]:
-    """(gold participant, aligned predicted participant or None) over all gold sentences."""
+def code_pairs(g: dict, top: dict | None) -> list[tuple[dict, dict | None]]:
+    """(gold participant, aligned predicted participant or None) of one gold sentence."""
     pairs = []
-    for g, top in zip(gold, tops, strict=True):
-        for role in ("actor", "recipient"):
-            predicted = top[role] if top else []
-            pairs.extend((p, aligned(p, predicted, words)) for p in g[role])
+    for role in ("actor", "recipient"):
+        predicted = top[role] if top else []
+        pairs.extend((p, aligned(p, predicted)) for p in g[role])
     return pairs
 
 
-def score_codes(
-    gold: list[dict], tops: list[dict | None], words: Words
-) -> dict[str, Any]:
+def _country_ok(g: dict, p: dict) -> bool:
+    return p.get("country") == g["code"].upper()
+
+
+def _sector_ok(g: dict, p: dict) -> bool:
+    return p.get("sector") == gold_sector(g.get("sector"))
+
+
+def score_codes(gold: list[dict], tops: list[dict | None]) -> dict[str, Any]:
     """Country and sector figures of the best events ``tops`` (None: no event); None
     figures for a system whose participants carry no codes."""
-    pairs = code_pairs(gold, tops, words)
+    pairs = [pair for g, top in zip(gold, tops, strict=True) for pair in code_pairs(g, top)]
     if not any("country" in p for _, p in pairs if p is not None):
         return {"country_accuracy": None, "sector_accuracy": None, "country_accuracy_all": None}
     with_code = [(g, p) for g, p in pairs if g.get("code")]
     country = [(g, p) for g, p in with_code if p is not None]
-    country_ok = sum(p.get("country") == g["code"].upper() for g, p in country)
-    sector = [
-        (g, p) for g, p in pairs if p is not None and g.get("sector") != UNKNOWN_SECTOR
-    ]
-    sector_ok = sum(p.get("sector") == gold_sector(g.get("sector")) for g, p in sector)
+    country_ok = sum(_country_ok(g, p) for g, p in country)
+    sector = [(g, p) for g, p in pairs if p is not None and g.get("sector") != UNKNOWN_SECTOR]
+    sector_ok = sum(_sector_ok(g, p) for g, p in sector)
     return {
         "country_accuracy": country_ok / len(country) if country else 0.0,
         "sector_accuracy": sector_ok / len(sector) if sector else 0.0,
@@ -75,20 +78,18 @@ def score_codes(
     }
 
 
-def code_errors(gold: list[dict], tops: list[dict | None], words: Words) -> list[dict]:
-    """The scored participants whose country or sector is wrong (for ``--errors``)."""
+def code_errors(g: dict, top: dict | None) -> list[dict]:
+    """The scored participants of one sentence whose country or sector is wrong."""
     out = []
-    for g, p in code_pairs(gold, tops, words):
-        if p is None:
+    for gp, p in code_pairs(g, top):
+        if p is None or "country" not in p:
             continue
-        wrong_country = bool(g.get("code")) and p.get("country") != g["code"].upper()
-        wrong_sector = g.get("sector") != UNKNOWN_SECTOR and p.get("sector") != gold_sector(
-            g.get("sector")
-        )
+        wrong_country = bool(gp.get("code")) and not _country_ok(gp, p)
+        wrong_sector = gp.get("sector") != UNKNOWN_SECTOR and not _sector_ok(gp, p)
         if wrong_country or wrong_sector:
             out.append(
                 {
-                    "gold": [g.get("text"), g.get("code"), g.get("sector")],
+                    "gold": [gp.get("text"), gp.get("code"), gp.get("sector")],
                     "predicted": [p.get("text"), p.get("country"), p.get("sector")],
                 }
             )

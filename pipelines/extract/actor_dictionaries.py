@@ -71,6 +71,14 @@ def _key(text: str) -> str:
     return " ".join(phrase_words(text))
 
 
+def _actor_keys(phrases: list[str]) -> list[str]:
+    """The keys of a record's phrases; a leading "the" also dropped ("THE_EU" -> "eu"), as a
+    participant's noun phrase is matched without its determiner."""
+    keys = [_key(p) for p in phrases]
+    keys += [k[4:] for k in keys if k.startswith("the ") and k[4:] not in keys]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
 def _date(text: str) -> int:
     """``YYYYMMDD`` or ``YYMMDD`` -> ``YYYYMMDD`` (raises ValueError when not a date)."""
     if len(text) == 6:
@@ -134,7 +142,9 @@ def _content(line: str) -> str:
     return line.split("#", 1)[0].rstrip()
 
 
-def read_actor_records(lines: Iterable[str], stats: Stats) -> Iterator[tuple[list[str], list[Code]]]:
+def read_actor_records(
+    lines: Iterable[str], stats: Stats
+) -> Iterator[tuple[list[str], list[Code]]]:
     """(phrases, codes) of each record of an actor file."""
     phrases: list[str] = []
     codes: list[Code] = []
@@ -240,10 +250,7 @@ def convert(actor_files: list[Path], agent_file: Path) -> tuple[dict, Stats]:
         if not coded:
             stats("actor records without a usable code dropped")
             continue
-        for phrase in phrases:
-            key = _key(phrase)
-            if not key:
-                continue
+        for key in _actor_keys(phrases):
             if key in actors:
                 # Listed by two records (a person in a country and in an organisation):
                 # both sets of codes, the first record's first, so the dates choose.

@@ -19,9 +19,12 @@ How a noun phrase is coded (``ActorCoder.code_words``), from the matches of acto
 
 A code restricted to a date range (a leader's term) applies when the article's publication
 date falls in it; otherwise the entry's unrestricted code applies. Without a publication
-date, or when no code of the entry applies on that date, the entry still gives its country
+date, the country is that of the unrestricted code, else of the latest range ("Azerbaijani":
+USR until 1991, AZE since), and the sector is given only if all codes that state one agree
+(a leader's entry says GOV for the term and ELI around it: the title in the sentence
+decides). When no code applies on the publication date, the entry still gives its country
 if all its codes agree on it (a person's country outlives the dictionary's 2014 ranges, a
-role does not) and its sector only if all codes agree on that too.
+role does not).
 """
 
 from __future__ import annotations
@@ -230,7 +233,9 @@ def parse_actor_index(
             tuple(k.split()): v if isinstance(v, tuple) else _restrictions(k, v, countries, sectors)
             for k, v in actor_values.items()
         }
-        agents = {tuple(k.split()): _agent(k, v, countries, sectors) for k, v in agent_values.items()}
+        agents = {
+            tuple(k.split()): _agent(k, v, countries, sectors) for k, v in agent_values.items()
+        }
     except (KeyError, IndexError, TypeError, AttributeError) as e:
         raise ActorDictionaryError(f"malformed actor codes {source}: {e!r}") from None
     if () in actors or () in agents:
@@ -281,6 +286,9 @@ def resolve(restrictions: tuple[Restriction, ...], day: int | None) -> ActorCode
         return ActorCode(country, None)
     if default is not None and default[0] is not None:
         country = default[0]
+    elif default is None:
+        latest = max(restrictions, key=lambda r: r[3] or 99991231)
+        country = latest[0] or country
     return ActorCode(country, _agreed({r[1] for r in restrictions}))
 
 
