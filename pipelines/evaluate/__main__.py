@@ -10,6 +10,7 @@ HARNESSES = {
     "events": "event extraction against gold PLOVER sentences",
     "clean": "cleaning against an article-extraction benchmark, and plain-text boilerplate",
     "dedupe": "near-duplicate detection on labeled pairs built from a corpus",
+    "sections": "events per 1,000 sentences by section of a corpus (BBC: sport vs politics)",
     "geo": "geocoding: gold event locations found, ambiguous place names resolved",
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
 from pipelines.extract.temporal import date_events
@@ -44,6 +45,7 @@ def events_from_docs(
     article: dict[str, Any],
     lex: Lexicon,
     model: str,
+    actors: ActorIndex,
     gazetteer: Gazetteer | None = None,
 ) -> list[dict[str, Any]]:
     """Events of an article from its parsed chunks (character offset, Doc), each placed,
@@ -57,7 +59,7 @@ def events_from_docs(
             char_offsets.append(char_offset)
         token_offset += len(doc)
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
-    events = SentenceExtractor(lex, sentences, offsets, char_offsets, provenance).events()
+    events = SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
     dateline = parse_dateline(article.get("text") or "")
     place_events(events, sentences, gazetteer or load_gazetteer(), dateline)
     date_events(events, article.get("published_at"), dateline and dateline.date_text)
@@ -71,11 +73,16 @@ def extract_article(
     article: dict[str, Any],
     lex: Lexicon,
     parse: Callable[[list[str]], Iterable[Doc]] | None = None,
+    actors: ActorIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Parse an article's text and return its events (raises on a poison article)."""
     text = article.get("text") or ""
     pieces = split_text(text, nlp.max_length - 1)
     docs = (parse or (lambda texts: nlp.pipe(texts)))([chunk for _, chunk in pieces])
     return events_from_docs(
-        zip((offset for offset, _ in pieces), docs, strict=True), article, lex, model_name(nlp)
+        zip((offset for offset, _ in pieces), docs, strict=True),
+        article,
+        lex,
+        model_name(nlp),
+        actors or load_actor_index(),
     )

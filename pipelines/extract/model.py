@@ -16,6 +16,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
 from pipelines.geo.gazetteer import DEFAULT_CITY_POPULATION, Gazetteer, load_gazetteer
@@ -26,11 +27,13 @@ USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer
 
 @dataclass
 class LoadedModel:
-    """What a worker holds: the spaCy pipeline, the trigger lexicon and the gazetteer."""
+    """What a worker holds: the spaCy pipeline, the trigger lexicon, the actor codes and the
+    gazetteer."""
 
     nlp: Language
     lexicon: Lexicon
     name: str
+    actors: ActorIndex
     gazetteer: Gazetteer
 
 
@@ -102,7 +105,13 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
     def load_model(self) -> LoadedModel:
         nlp = load_spacy(self._spacy_model)
         lexicon = load_lexicon(self._lexicon_path)
-        return LoadedModel(nlp, lexicon, model_name(nlp), load_gazetteer(self._gazetteer_cities))
+        return LoadedModel(
+            nlp,
+            lexicon,
+            model_name(nlp),
+            load_actor_index(),
+            load_gazetteer(self._gazetteer_cities),
+        )
 
     def share_model_across_processes(self) -> bool:
         return self._share
@@ -126,7 +135,9 @@ def _failure(step: str, error: BaseException) -> Extraction:
 
 def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
     try:
-        events = events_from_docs(docs, article, model.lexicon, model.name, model.gazetteer)
+        events = events_from_docs(
+            docs, article, model.lexicon, model.name, model.actors, model.gazetteer
+        )
         return Extraction(events)
     except Exception as e:  # a rule failing on one article must not stop the batch
         return _failure("event rules", e)
