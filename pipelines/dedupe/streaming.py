@@ -26,7 +26,6 @@ the DirectRunner and by Flink's portable runner.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any, NamedTuple
 
@@ -51,29 +50,17 @@ from pipelines.dedupe.matching import (
     Match,
     bucket_keys,
     check_threshold,
+    duplicate,
 )
 from pipelines.dedupe.minhash import fingerprint, similarity
-from pipelines.records import Record, make_duplicate
+from pipelines.records import Record
 
 BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
 _BANDS = "bands"
 _ENTRY_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _LOG = logging.getLogger(__name__)
 _KEYED = tuple[str, Any]  # str keys: a deterministic key coder for the state
 _GRACE = Duration(micros=1000)  # entries live strictly longer than the horizon
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
-    found = _DURATION.match(text or "")
-    if not found:
-        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
-    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
-    return seconds
 
 
 class Ref(NamedTuple):
@@ -146,9 +133,7 @@ class _IdGate(beam.DoFn):
         article_id, article = element
         first = seen.read()
         if first is not None and timestamp.micros - first.micros <= self._state.horizon.micros:
-            yield beam.pvalue.TaggedOutput(
-                DUPLICATES, make_duplicate(article, article_id, 1.0, "id")
-            )
+            yield duplicate(article)
             return
         ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
         if first is None:
@@ -369,10 +354,7 @@ class _Decide(beam.DoFn):
             yield wanted.article
             return
         match = min(matches)
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES,
-            make_duplicate(wanted.article, match.kept_id, -match.negative_similarity, match.method),
-        )
+        yield duplicate(wanted.article, match)
 
 
 class StreamingDedupe(beam.PTransform):
