@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pipelines.clean.boilerplate import LENGTH_GOOD, STOPWORDS_GOOD, describe, key
-from pipelines.clean.lexicon import stoplist_for
+from pipelines.clean.wordlists import stoplist_for
 from pipelines.records import Record
 
 # Distinct articles of a source a paragraph must appear in to count as its boilerplate.
