@@ -8,6 +8,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
 
@@ -36,7 +37,11 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, str]]:
 
 
 def events_from_docs(
-    docs: Iterable[tuple[int, Doc]], article: dict[str, Any], lex: Lexicon, model: str
+    docs: Iterable[tuple[int, Doc]],
+    article: dict[str, Any],
+    lex: Lexicon,
+    model: str,
+    actors: ActorIndex,
 ) -> list[dict[str, Any]]:
     """Events of an article from its parsed chunks (character offset, Doc)."""
     sentences, offsets, char_offsets = [], [], []
@@ -48,4 +53,4 @@ def events_from_docs(
             char_offsets.append(char_offset)
         token_offset += len(doc)
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
-    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance).events()
+    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
