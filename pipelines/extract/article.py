@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipelines.extract.actors import ActorIndex, load_actor_index
+from pipelines.extract.actors import ActorIndex
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
 from pipelines.extract.temporal import date_events
@@ -67,22 +67,3 @@ def events_from_docs(
         event["story_id"] = article.get("story_id")
     return events
 
-
-def extract_article(
-    nlp: Language,
-    article: dict[str, Any],
-    lex: Lexicon,
-    parse: Callable[[list[str]], Iterable[Doc]] | None = None,
-    actors: ActorIndex | None = None,
-) -> list[dict[str, Any]]:
-    """Parse an article's text and return its events (raises on a poison article)."""
-    text = article.get("text") or ""
-    pieces = split_text(text, nlp.max_length - 1)
-    docs = (parse or (lambda texts: nlp.pipe(texts)))([chunk for _, chunk in pieces])
-    return events_from_docs(
-        zip((offset for offset, _ in pieces), docs, strict=True),
-        article,
-        lex,
-        model_name(nlp),
-        actors or load_actor_index(),
-    )
