@@ -66,4 +66,3 @@ def events_from_docs(
     for event in events:
         event["story_id"] = article.get("story_id")
     return events
-
