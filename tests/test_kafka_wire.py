@@ -31,11 +31,21 @@ def event() -> dict:
         "mode": None,
         "contexts": ["diplomatic"],
         "trigger": {"text": "agreed", "lemma": "agree", "start": 10, "end": 16},
-        "actor": [{"text": "Japan", "canonical": "Japan", "entity_type": "GPE"}],
+        "actor": [
+            {
+                "text": "Japan",
+                "canonical": "Japan",
+                "entity_type": "GPE",
+                "country": "JPN",
+                "sector": None,
+            }
+        ],
         "recipient": [],
         "location": None,
+        "place": None,
         "event_date": dt.date(2025, 11, 3),
         "date_text": "Monday",
+        "date_source": "text",
         "modality": "asserted",
         "negated": False,
         "sentence": "Japan agreed on Monday.",
@@ -48,6 +58,8 @@ def event() -> dict:
         "published_at": dt.datetime(2025, 11, 5, 8, 30, tzinfo=dt.UTC),
         "extractor_version": "test",
         "model": "test",
+        "story_id": None,
+        "event_group_id": None,
     }
 
 
