@@ -166,7 +166,9 @@ class AssignStories(beam.PTransform):
         self._streaming = streaming
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        keyed = articles | "Key for stories" >> beam.FlatMap(_key)
+        keyed = articles | "Key for stories" >> beam.FlatMap(_key).with_output_types(
+            tuple[str, Any]
+        )
         if self._streaming:
             return keyed | "Story state" >> beam.ParDo(
                 _StreamingStories(self._window, self._threshold)
