@@ -20,6 +20,19 @@ from pipelines.io.kafka_codec import encode_record
 WRITTEN = "written"
 
 
+class SinkSpec(NamedTuple):
+    """What ``WriteToKafka`` writes, and how (see its docstring)."""
+
+    bootstrap_servers: str
+    topic: str
+    schema_name: str
+    key_field: str | None
+    schema_registry_url: str | None
+    grouped: bool
+    pass_written: bool
+    validate: bool
+
+
 class _WriteRecords(beam.DoFn):
     """Sends records; flushes and checks every send before the bundle ends.
 
@@ -30,30 +43,14 @@ class _WriteRecords(beam.DoFn):
     its timestamp) once all its records are acknowledged; an invalid single record is not.
     """
 
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        topic: str,
-        schema_name: str,
-        key_field: str | None,
-        schema_registry_url: str | None,
-        grouped: bool,
-        pass_written: bool,
-        validate: bool,
-    ) -> None:
-        self._servers = bootstrap_servers
-        self._topic = topic
-        self._schema_name = schema_name
-        self._key_field = key_field
-        self._registry_url = schema_registry_url
-        self._grouped = grouped
-        self._pass_written = pass_written
-        self._validate = validate
+    def __init__(self, spec: SinkSpec) -> None:
+        self._spec = spec
 
     def setup(self) -> None:
-        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        registry_url = self._spec.schema_registry_url
+        self._registry = SchemaRegistry(registry_url) if registry_url else None
         self._producer = KafkaProducer(
-            bootstrap_servers=self._servers,
+            bootstrap_servers=self._spec.bootstrap_servers,
             acks="all",
             retries=2**31 - 1,
             enable_idempotence=True,
@@ -75,26 +72,27 @@ class _WriteRecords(beam.DoFn):
         timestamp=beam.DoFn.TimestampParam,
         window=beam.DoFn.WindowParam,
     ) -> Iterator[records.Record]:
-        passed, group = element if self._grouped else (element, [element])
+        spec = self._spec
+        passed, group = element if spec.grouped else (element, [element])
         sent = 0
         for record in group:
-            if self._validate and not records.is_valid(self._schema_name, record):
+            if spec.validate and not records.is_valid(spec.schema_name, record):
                 yield self._rejected(record)
                 continue
-            value = encode_record(record, self._schema_name, self._registry, self._topic)
-            key = str(record[self._key_field]).encode("utf-8") if self._key_field else None
-            self._pending.append(self._producer.send(self._topic, key=key, value=value))
+            value = encode_record(record, spec.schema_name, self._registry, spec.topic)
+            key = str(record[spec.key_field]).encode("utf-8") if spec.key_field else None
+            self._pending.append(self._producer.send(spec.topic, key=key, value=value))
             sent += 1
-        if self._pass_written and (self._grouped or sent):
+        if spec.pass_written and (spec.grouped or sent):
             self._written.append(WindowedValue(passed, timestamp, (window,)))
 
     def _rejected(self, record: Any) -> records.Record:
-        is_record = isinstance(record, dict)
+        is_record, topic = isinstance(record, dict), self._spec.topic
         return records.make_dead_letter(
             "sink",
             "invalid_record",
-            f"record does not match the {self._schema_name} schema; not written to {self._topic}",
-            f"kafka:{self._topic}",
+            f"record does not match the {self._spec.schema_name} schema; not written to {topic}",
+            f"kafka:{topic}",
             records.article_payload(record),
             article_id=record.get("article_id") if is_record else None,
             position=record.get("position") if is_record else None,
@@ -107,7 +105,7 @@ class _WriteRecords(beam.DoFn):
         if failures:
             # Fail the bundle: the runner retries it, so nothing is lost (at-least-once).
             raise RuntimeError(
-                f"{len(failures)} record(s) not written to {self._topic}: {failures[0]}"
+                f"{len(failures)} record(s) not written to {self._spec.topic}: {failures[0]}"
             )
         written, self._written = self._written, []
         for value in written:
@@ -150,14 +148,16 @@ class WriteToKafka(beam.PTransform):
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
         self._fn = _WriteRecords(
-            bootstrap_servers,
-            topic,
-            schema_name,
-            key_field,
-            schema_registry_url,
-            grouped,
-            pass_written,
-            validate,
+            SinkSpec(
+                bootstrap_servers,
+                topic,
+                schema_name,
+                key_field,
+                schema_registry_url,
+                grouped,
+                pass_written,
+                validate,
+            )
         )
 
     def expand(self, pcoll: beam.PCollection) -> KafkaWriteResult:
