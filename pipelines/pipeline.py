@@ -25,7 +25,10 @@ def build(p: beam.Pipeline, options: beam.options.pipeline_options.PipelineOptio
         opts.dedupe_threshold, streaming=streaming, horizon_seconds=opts.dedupe_horizon_seconds()
     )
     extracted = deduped.unique | "Extract" >> ExtractEvents(
-        opts.spacy_model, opts.lexicon, opts.inference_batch_size
+        opts.spacy_model,
+        opts.lexicon,
+        opts.inference_batch_size,
+        gazetteer_cities=opts.gazetteer_cities,
     )
     dead_letters = (*read.dead_letters, cleaned.dead_letters, extracted.dead_letters)
     outputs = PipelineOutputs(

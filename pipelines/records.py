@@ -144,6 +144,7 @@ def make_article(data: dict[str, Any], origin: str, position: Record | None = No
         "language": data.get("language") or None,
         "origin": origin,
         "position": position,
+        "story_id": None,  # set by the story step
     }
 
 

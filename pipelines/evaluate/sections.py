@@ -86,7 +86,9 @@ def extract_section(model: LoadedModel, articles: list[dict], batch_size: int) -
         for article, p in zip(batch, pieces, strict=True):
             parsed = [(offset, next(docs)) for offset, _ in p]
             out.sentences += sum(1 for _, doc in parsed for _ in doc.sents)
-            events = events_from_docs(parsed, article, model.lexicon, model.name, model.actors)
+            events = events_from_docs(
+                parsed, article, model.lexicon, model.name, model.actors, model.gazetteer
+            )
             out.events += len(events)
             out.types.update(e["event_type"] for e in events)
     return out

@@ -11,6 +11,10 @@ from spacy.tokens import Doc
 from pipelines.extract.actors import ActorIndex
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
+from pipelines.extract.temporal import date_events
+from pipelines.geo.dateline import parse_dateline
+from pipelines.geo.events import place_events
+from pipelines.geo.gazetteer import Gazetteer, load_gazetteer
 
 EXTRACTOR_VERSION = "0.1.0"
 
@@ -42,8 +46,10 @@ def events_from_docs(
     lex: Lexicon,
     model: str,
     actors: ActorIndex,
+    gazetteer: Gazetteer | None = None,
 ) -> list[dict[str, Any]]:
-    """Events of an article from its parsed chunks (character offset, Doc)."""
+    """Events of an article from its parsed chunks (character offset, Doc), each placed,
+    dated and marked with the article's story."""
     sentences, offsets, char_offsets = [], [], []
     token_offset = 0
     for char_offset, doc in docs:
@@ -53,4 +59,10 @@ def events_from_docs(
             char_offsets.append(char_offset)
         token_offset += len(doc)
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
-    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
+    events = SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
+    dateline = parse_dateline(article.get("text") or "")
+    place_events(events, sentences, gazetteer or load_gazetteer(), dateline)
+    date_events(events, article.get("published_at"), dateline and dateline.date_text)
+    for event in events:
+        event["story_id"] = article.get("story_id")
+    return events

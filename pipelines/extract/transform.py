@@ -13,6 +13,7 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines import counting
 from pipelines.clean.language import ENGLISH
 from pipelines.extract.model import Extraction, SpacyEventModelHandler
+from pipelines.geo.gazetteer import DEFAULT_CITY_POPULATION
 from pipelines.records import article_payload, make_dead_letter
 
 EVENTS, ARTICLES, DEAD_LETTERS = "events", "articles", "dead_letters"
@@ -108,9 +109,12 @@ class ExtractEvents(beam.PTransform):
         lexicon: str | None = None,
         batch_size: int = 32,
         label: str | None = None,
+        gazetteer_cities: int = DEFAULT_CITY_POPULATION,
     ) -> None:
         super().__init__(label)
-        self._handler = SpacyEventModelHandler(spacy_model, lexicon, batch_size)
+        self._handler = SpacyEventModelHandler(
+            spacy_model, lexicon, batch_size, gazetteer_cities=gazetteer_cities
+        )
 
     def expand(self, articles: beam.PCollection) -> ExtractOutputs:
         keyed = articles | "Key by timestamp" >> beam.ParDo(_KeyByTimestamp()).with_outputs(
