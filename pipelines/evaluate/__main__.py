@@ -11,6 +11,7 @@ HARNESSES = {
     "clean": "cleaning against an article-extraction benchmark, and plain-text boilerplate",
     "dedupe": "near-duplicate detection on labeled pairs built from a corpus",
     "sections": "events per 1,000 sentences by section of a corpus (BBC: sport vs politics)",
+    "stories": "stories across outlets: B-cubed against hand-grouped articles, and a baseline",
     "geo": "geocoding: gold event locations found, ambiguous place names resolved",
 }
 
