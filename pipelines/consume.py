@@ -92,7 +92,10 @@ def _decode(msg: Any, schema_name: str, registry: SchemaRegistry | None) -> Mess
 
 
 def summary(record: dict[str, Any], schema_name: str) -> str:
-    """One readable line: events as type, actors, trigger and sentence; others as JSON."""
+    """One readable line: events as type, actors, trigger and sentence; event groups as their
+    counts so far; others as JSON."""
+    if schema_name == "event_group":
+        return _group_summary(record)
     if schema_name != "event":
         return to_json(record)
     actors = ", ".join(p["canonical"] for p in record["actor"]) or "-"
@@ -103,6 +106,18 @@ def summary(record: dict[str, Any], schema_name: str) -> str:
         f"{actors} -> {recipients} [{record['trigger']['text']}] {date} "
         f"{record['modality']}{' negated' if record['negated'] else ''}: "
         f"{record['sentence'][:120]}"
+    )
+
+
+def _group_summary(group: dict[str, Any]) -> str:
+    actors = ", ".join(p["canonical"] for p in group["actor"]) or "-"
+    recipients = ", ".join(p["canonical"] for p in group["recipient"]) or "-"
+    date = group["event_date"].isoformat() if group["event_date"] else "?"
+    place = (group.get("place") or {}).get("name", "?")
+    return (
+        f"{group['event_group_id']} {group['event_type']} {actors} -> {recipients} {date} "
+        f"{place}: {group['num_articles']} articles, {group['num_sources']} sources, "
+        f"{len(group['event_ids'])} events"
     )
 
 

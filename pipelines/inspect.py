@@ -72,6 +72,18 @@ COLUMNS = {
         ("origin", lambda r: r["origin"] or ""),
         ("story", lambda r: r.get("story_id") or ""),
     ],
+    "EventGroup": [
+        ("group", lambda r: r["event_group_id"]),
+        ("story", lambda r: r["story_id"]),
+        ("type", lambda r: r["event_type"]),
+        ("actor", lambda r: _names(r["actor"])),
+        ("recipient", lambda r: _names(r["recipient"])),
+        ("where", lambda r: (r["place"] or {}).get("name", "")),
+        ("when", lambda r: _when(r["event_date"])),
+        ("articles", lambda r: str(r["num_articles"])),
+        ("sources", lambda r: str(r["num_sources"])),
+        ("events", lambda r: str(len(r["event_ids"]))),
+    ],
     "Duplicate": [
         ("article_id", lambda r: r["article_id"]),
         ("duplicate_of", lambda r: r["duplicate_of"]),

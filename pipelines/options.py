@@ -154,6 +154,13 @@ class NewsPipelineOptions(PipelineOptions):
             "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
         )
         sinks.add_argument(
+            "--event_groups_topic",
+            default=None,
+            help="Write event groups (Avro, key event_group_id) here; streaming re-sends a "
+            "group each time it grows, so make it a compacted topic (the latest record per "
+            "key wins).",
+        )
+        sinks.add_argument(
             "--articles_topic",
             default=None,
             help="Write the kept articles (Avro, key article_id) here. With --output_topic, "
