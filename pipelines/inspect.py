@@ -6,7 +6,6 @@ Works on every file this pipeline writes: events, articles, duplicates, dead let
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
 import glob
@@ -17,6 +16,8 @@ import sys
 from collections.abc import Iterator
 
 import fastavro
+
+from pipelines.strict_options import StrictArgumentParser
 
 
 def _names(participants: list[dict]) -> str:
@@ -115,7 +116,7 @@ def print_table(name: str, records: list[dict], width: int, out=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.inspect", description=__doc__)
+    parser = StrictArgumentParser(prog="python -m pipelines.inspect", description=__doc__)
     parser.add_argument("files", nargs="+", help="Avro files or globs (quote globs for the shell)")
     parser.add_argument("--json", action="store_true", help="print JSON lines, one a record")
     parser.add_argument("--limit", type=int, default=None, help="print at most N records")

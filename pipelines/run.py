@@ -26,6 +26,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipelines import counting
+from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
@@ -46,7 +47,9 @@ def _help_parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Beam options used most: --runner=DirectRunner|FlinkRunner, --streaming, "
-        "--direct_num_workers=N, --direct_running_mode=multi_processing, --flink_master=HOST:PORT.",
+        "--direct_num_workers=N, --direct_running_mode=multi_processing, --flink_master=HOST:PORT; "
+        "with FlinkRunner, the Flink runner's own options (--checkpointing_interval, "
+        "--state_backend, --savepoint_path, ...). Any other argument fails the run (exit 2).",
     )
     NewsPipelineOptions._add_argparse_args(parser)
     return parser
@@ -121,6 +124,9 @@ def use_local_prism(options: PipelineOptions) -> None:
 
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
+    passed_on = check_pipeline_args(argv or [])
+    if passed_on:
+        log.info("options passed on to the Flink job server: %s", " ".join(passed_on))
     options = PipelineOptions(argv)
     opts = options.view_as(NewsPipelineOptions)
     streaming = options.view_as(StandardOptions).streaming
@@ -169,9 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     if "-h" in argv or "--help" in argv:
         _help_parser().print_help()
         return 0
+    # The pipeline's own steps log at INFO, Beam's only warnings. force: an import-time
+    # warning of Beam may have configured the root logger already.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    logging.getLogger("pipelines").setLevel(logging.INFO)
     try:
         totals = run(argv)
     except ConfigurationError as e:
