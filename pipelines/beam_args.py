@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
@@ -22,53 +23,22 @@ from pipelines.strict_options import describe, option_strings, unknown_arguments
 
 # Runners that hand the pipeline to a Java job server, which takes options of its own.
 JOB_SERVER_RUNNERS = ("FlinkRunner", "PortableRunner")
-# The Java options of Beam's Flink runner (FlinkPipelineOptions and the interfaces it extends,
-# Beam 2.62, as Python names) that the Python SDK does not define itself. The portable runner
-# forwards them to the job server, so they are accepted with a job-server runner only.
-FLINK_JOB_SERVER_OPTIONS = frozenset(
-    {
-        "allow_non_restored_state",
-        "app_name",
-        "attached_mode",
-        "auto_balance_write_files_sharding_enabled",
-        "auto_watermark_interval",
-        "checkpoint_timeout_millis",
-        "checkpointing_interval",
-        "checkpointing_mode",
-        "disable_metric_accumulator",
-        "disable_metrics",
-        "enable_stable_input_drain",
-        "execution_mode_for_batch",
-        "execution_retry_delay",
-        "externalized_checkpoints_enabled",
-        "fail_on_checkpointing_errors",
-        "faster_copy",
-        "file_input_split_max_size_m_b",
-        "files_to_stage",
-        "finish_bundle_before_checkpointing",
-        "flink_conf_dir",
-        "force_unaligned_checkpoint_enabled",
-        "job_check_interval_in_secs",
-        "latency_tracking_interval",
-        "max_bundle_size",
-        "max_bundle_time_mills",
-        "min_pause_between_checkpoints",
-        "num_concurrent_checkpoints",
-        "number_of_execution_retries",
-        "object_reuse",
-        "operator_chaining",
-        "re_iterable_group_by_key_result",
-        "report_checkpoint_duration",
-        "retain_externalized_checkpoints_on_cancellation",
-        "savepoint_path",
-        "shutdown_sources_after_idle_ms",
-        "state_backend",
-        "state_backend_factory",
-        "state_backend_storage_path",
-        "unaligned_checkpoint_enabled",
-        "use_data_stream_for_batch",
-    }
-)
+# Options of the Flink job server that Python does not define (a list taken from the job server).
+FLINK_OPTIONS_FILE = Path(__file__).with_name("flink_job_server_options.txt")
+
+
+def _load_names(path: Path) -> frozenset[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name = line.split("#", 1)[0].strip()
+        if name and not name.replace("_", "").isalnum():
+            raise ValueError(f"{path}: {name!r} is not an option name")
+        if name:
+            names.add(name)
+    return frozenset(names)
+
+
+FLINK_JOB_SERVER_OPTIONS = _load_names(FLINK_OPTIONS_FILE)
 
 
 def _beam_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from pipelines.inspect import main as inspect_main
 from pipelines.options import ConfigurationError
 from pipelines.produce import main as produce_main
 from pipelines.run import main as run_main
-from pipelines.strict_options import closest, unknown_arguments
+from pipelines.strict_options import closest, option_strings, unknown_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,7 +115,7 @@ def test_commands_start_without_irrelevant_warnings(tmp_path):
     err = _stderr_of("pipelines.run", "--input=seeds/", f"--output_dir={tmp_path}/")
     assert "WARNING" not in err, err
     assert "starting the pipeline" in err  # the pipeline's own INFO lines still show
-    err = _stderr_of("pipelines.inspect", *map(str, tmp_path.glob("*.avro")))
+    err = _stderr_of("pipelines.inspect", "--summary", *map(str, tmp_path.glob("*.avro")))
     assert "WARNING" not in err, err
 
 
@@ -159,3 +159,10 @@ def test_help_explains_every_option(command):
     assert proc.returncode == 0, proc.stderr
     assert "WARNING" not in proc.stderr
     assert options_without_help(proc.stdout) == []
+
+
+def test_flink_option_list_holds_only_what_python_lacks():
+    from pipelines.beam_args import _beam_parser
+
+    python_options = {s.lstrip("-") for s in option_strings(_beam_parser())}
+    assert FLINK_JOB_SERVER_OPTIONS and not FLINK_JOB_SERVER_OPTIONS & python_options
