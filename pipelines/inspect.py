@@ -29,7 +29,14 @@ from pipelines.strict_options import StrictArgumentParser
 
 
 def _names(participants: list[dict]) -> str:
-    return "; ".join(p["canonical"] for p in participants)
+    """'Sanae Takaichi [JPN GOV]; Trump [USA]': canonical names with their actor codes
+    (files written before the codes existed have none)."""
+    return "; ".join(_coded_name(p) for p in participants)
+
+
+def _coded_name(p: dict) -> str:
+    code = " ".join(c for c in (p.get("country"), p.get("sector")) if c)
+    return f"{p['canonical']} [{code}]" if code else p["canonical"]
 
 
 def _when(value) -> str:

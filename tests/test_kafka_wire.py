@@ -31,7 +31,15 @@ def event() -> dict:
         "mode": None,
         "contexts": ["diplomatic"],
         "trigger": {"text": "agreed", "lemma": "agree", "start": 10, "end": 16},
-        "actor": [{"text": "Japan", "canonical": "Japan", "entity_type": "GPE"}],
+        "actor": [
+            {
+                "text": "Japan",
+                "canonical": "Japan",
+                "entity_type": "GPE",
+                "country": "JPN",
+                "sector": None,
+            }
+        ],
         "recipient": [],
         "location": None,
         "event_date": dt.date(2025, 11, 3),

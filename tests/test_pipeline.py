@@ -189,5 +189,6 @@ def test_inspect_prints_a_table_and_json(seed_run, capsys):
     assert inspect_main([str(out / "events-*.avro")]) == 0
     table = capsys.readouterr().out
     assert "Event records" in table and "CONSULT" in table
+    assert "[JPN" in table  # participants with their actor codes
     assert inspect_main(["--json", str(out / "dead_letters-*.avro")]) == 0
     assert '"stage": "read"' in capsys.readouterr().out

@@ -12,47 +12,30 @@ Figures (per system):
                   empty gold list matches anything
   actor match     sentences with gold actors whose best event has an actor overlapping one
   recipient match the same for recipients
+  country/sector  accuracy of the participants' actor codes against the gold code and
+                  sector (how they compare: ``pipelines/evaluate/codes.py``)
 A predicted participant matches when its text or canonical name shares a content word with
-the gold text.
+the gold text. A file of real news sentences with all of their events (``events`` lists, most
+empty) is scored by ``news_events`` instead. ``--split`` scores one fixed half (``splits``);
+``--errors`` lists errors of the tune half only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.evaluate.codes import code_errors, score_codes
+from pipelines.evaluate.news_events import is_news_events, score_news, table
+from pipelines.evaluate.scoring import participant_matches, prf
+from pipelines.evaluate.splits import SPLITS, select, split_of
 from pipelines.extract.model import LoadedModel, SpacyEventModelHandler, extract_batch
 
-STOPWORDS = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "in",
-    "on",
-    "to",
-    "for",
-    "its",
-    "their",
-    "his",
-    "her",
-    "s",
-    "by",
-    "at",
-    "with",
-    "from",
-    "some",
-    "all",
-    "two",
-    "three",
-}
 Predict = Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]]
 
 
@@ -69,7 +52,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch_size", type=int, default=32, help="Sentences per spaCy batch. Default: 32."
     )
     parser.add_argument(
-        "--errors", action="store_true", help="Also list the sentences the extractor gets wrong."
+        "--split",
+        choices=SPLITS,
+        default=None,
+        help="Score one fixed half of the gold file (by a hash of each record's id, see "
+        "pipelines/evaluate/splits.py): 'tune' to read errors and change rules, 'check' to "
+        "report. Default: the whole file.",
+    )
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="Also list the sentences of the tune half that the extractor gets wrong (never "
+        "those of the check half).",
     )
 
 
@@ -85,20 +79,6 @@ def load_gold(path: str) -> list[dict[str, Any]]:
     return rows
 
 
-def words(text: str | None) -> set[str]:
-    return {w for w in re.findall(r"\w+", (text or "").lower()) if w not in STOPWORDS}
-
-
-def participant_matches(predicted: list[dict], gold: list[dict]) -> bool:
-    """A predicted participant shares a content word with a gold participant."""
-    gold_words = [words(g.get("text")) for g in gold]
-    for p in predicted:
-        mine = words(p.get("text")) | words(p.get("canonical"))
-        if any(mine & g for g in gold_words):
-            return True
-    return False
-
-
 def best(events: list[dict]) -> dict | None:
     return max(events, key=lambda e: e.get("confidence", 0.0), default=None)
 
@@ -109,12 +89,6 @@ def _full_match(event: dict, gold: dict) -> bool:
         and (not gold["actor"] or participant_matches(event["actor"], gold["actor"]))
         and (not gold["recipient"] or participant_matches(event["recipient"], gold["recipient"]))
     )
-
-
-def _prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
-    p = tp / predicted if predicted else 0.0
-    r = tp / gold if gold else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
 @dataclass
@@ -131,8 +105,10 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
     type_tp = type_pred = full_tp = full_pred = 0
     confusion: dict[str, Counter] = defaultdict(Counter)
     errors = []
+    tops = []
     for g, events in zip(gold, predictions, strict=True):
         top = best(events)
+        tops.append(top)
         predicted_type = top["event_type"] if top else "-"
         confusion[g["event"]][predicted_type] += 1
         correct += predicted_type == g["event"]
@@ -165,19 +141,31 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
                     "text": g["text"],
                 }
             )
+    errors.extend(_code_errors(gold, tops))
     n = len(gold)
     return Score(
         {
             "sentences": n,
             "type_accuracy": correct / n if n else 0.0,
-            "type": _prf(type_tp, type_pred, n),
-            "type_actor_recipient": _prf(full_tp, full_pred, n),
+            "type": prf(type_tp, type_pred, n),
+            "type_actor_recipient": prf(full_tp, full_pred, n),
             "actor_match": actor_hits / with_actor if with_actor else 0.0,
             "recipient_match": recipient_hits / with_recipient if with_recipient else 0.0,
             "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
+            **score_codes(gold, tops),
         },
         errors,
     )
+
+
+def _code_errors(gold: list[dict], tops: list[dict | None]) -> list[dict]:
+    """One error per sentence whose participants have a wrong country or sector."""
+    out = []
+    for g, top in zip(gold, tops, strict=True):
+        wrong = code_errors(g, top)
+        if wrong:
+            out.append({"id": g.get("id"), "codes": wrong, "text": g["text"]})
+    return out
 
 
 def extractor(model: LoadedModel, batch_size: int) -> Predict:
@@ -241,12 +229,19 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
         ("type+actor+recipient F1", lambda f: f["type_actor_recipient"]["f1"]),
         ("actor match", lambda f: f["actor_match"]),
         ("recipient match", lambda f: f["recipient_match"]),
+        ("country accuracy", lambda f: f["country_accuracy"]),
+        ("sector accuracy", lambda f: f["sector_accuracy"]),
+        ("country, all gold participants", lambda f: f["country_accuracy_all"]),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
     for label, get in rows:
-        lines.append(f"{label:{width}}  " + "  ".join(f"{get(results[n]):9.3f}" for n in names))
+        lines.append(f"{label:{width}}  " + "  ".join(_cell(get(results[n])) for n in names))
     return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return f"{'-':>9}" if value is None else f"{value:9.3f}"
 
 
 def _confusion(confusion: dict[str, dict[str, int]]) -> str:
@@ -261,28 +256,55 @@ def run(gold: list[dict], systems: dict[str, Predict]) -> dict[str, Score]:
     return {name: score(gold, predict(gold)) for name, predict in systems.items()}
 
 
-def main(args: argparse.Namespace) -> int:
-    gold = load_gold(args.gold)
-    handler = SpacyEventModelHandler(args.spacy_model, args.lexicon, args.batch_size)
-    model = handler.load_model()
-    scores = run(
-        gold, {"extractor": extractor(model, args.batch_size), "baseline": baseline(model)}
-    )
+def _tune_errors(errors: list[dict]) -> list[dict]:
+    return [e for e in errors if e.get("id") is None or split_of(str(e["id"])) == "tune"]
+
+
+def _main_news(args: argparse.Namespace, gold: list[dict], systems: dict[str, Predict]) -> int:
+    results = {name: score_news(gold, predict(gold)) for name, predict in systems.items()}
+    errors = _tune_errors(results["extractor"][1]) if args.errors else []
     if args.json:
-        doc = {name: s.figures for name, s in scores.items()}
-        doc["gold"] = args.gold
-        doc["model"] = model.name
+        doc: dict[str, Any] = {name: figures for name, (figures, _) in results.items()}
+        doc.update(gold=args.gold, split=args.split, format="news-events")
         if args.errors:
-            doc["errors"] = scores["extractor"].errors
+            doc["errors"] = errors
         json.dump(doc, sys.stdout, indent=2)
         print()
         return 0
-    print(f"{args.gold}: {len(gold)} sentences, model {model.name}")
+    print(f"{args.gold}: {len(gold)} sentences (split {args.split or 'all'}), all events")
+    print(table({name: figures for name, (figures, _) in results.items()}))
+    for e in errors:
+        print(json.dumps(e, ensure_ascii=False))
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.errors and args.split == "check":
+        print("--errors lists the tune half only; drop --split check", file=sys.stderr)
+        return 2
+    gold = select(load_gold(args.gold), args.split)
+    handler = SpacyEventModelHandler(args.spacy_model, args.lexicon, args.batch_size)
+    model = handler.load_model()
+    systems = {"extractor": extractor(model, args.batch_size), "baseline": baseline(model)}
+    if gold and is_news_events(gold[0]):
+        return _main_news(args, gold, systems)
+    scores = run(gold, systems)
+    errors = _tune_errors(scores["extractor"].errors) if args.errors else []
+    if args.json:
+        doc = {name: s.figures for name, s in scores.items()}
+        doc["gold"] = args.gold
+        doc["split"] = args.split
+        doc["model"] = model.name
+        if args.errors:
+            doc["errors"] = errors
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{args.gold}: {len(gold)} sentences (split {args.split or 'all'}), model {model.name}")
     print(_table({name: s.figures for name, s in scores.items()}))
     print()
     print("extractor, best event of each sentence:")
     print(_confusion(scores["extractor"].figures["confusion"]))
-    if args.errors:
-        for e in scores["extractor"].errors:
-            print(json.dumps(e, ensure_ascii=False))
+    for e in errors:
+        print(json.dumps(e, ensure_ascii=False))
     return 0

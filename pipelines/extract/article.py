@@ -8,6 +8,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
 
@@ -36,7 +37,11 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, str]]:
 
 
 def events_from_docs(
-    docs: Iterable[tuple[int, Doc]], article: dict[str, Any], lex: Lexicon, model: str
+    docs: Iterable[tuple[int, Doc]],
+    article: dict[str, Any],
+    lex: Lexicon,
+    model: str,
+    actors: ActorIndex,
 ) -> list[dict[str, Any]]:
     """Events of an article from its parsed chunks (character offset, Doc)."""
     sentences, offsets, char_offsets = [], [], []
@@ -48,7 +53,7 @@ def events_from_docs(
             char_offsets.append(char_offset)
         token_offset += len(doc)
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
-    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance).events()
+    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
 
 
 def extract_article(
@@ -56,11 +61,16 @@ def extract_article(
     article: dict[str, Any],
     lex: Lexicon,
     parse: Callable[[list[str]], Iterable[Doc]] | None = None,
+    actors: ActorIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Parse an article's text and return its events (raises on a poison article)."""
     text = article.get("text") or ""
     pieces = split_text(text, nlp.max_length - 1)
     docs = (parse or (lambda texts: nlp.pipe(texts)))([chunk for _, chunk in pieces])
     return events_from_docs(
-        zip((offset for offset, _ in pieces), docs, strict=True), article, lex, model_name(nlp)
+        zip((offset for offset, _ in pieces), docs, strict=True),
+        article,
+        lex,
+        model_name(nlp),
+        actors or load_actor_index(),
     )

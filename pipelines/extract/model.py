@@ -16,6 +16,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
 
@@ -25,11 +26,12 @@ USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer
 
 @dataclass
 class LoadedModel:
-    """What a worker holds: the spaCy pipeline and the trigger lexicon."""
+    """What a worker holds: the spaCy pipeline, the trigger lexicon and the actor codes."""
 
     nlp: Language
     lexicon: Lexicon
     name: str
+    actors: ActorIndex
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
 
     def load_model(self) -> LoadedModel:
         nlp = load_spacy(self._spacy_model)
-        return LoadedModel(nlp, load_lexicon(self._lexicon_path), model_name(nlp))
+        lexicon = load_lexicon(self._lexicon_path)
+        return LoadedModel(nlp, lexicon, model_name(nlp), load_actor_index())
 
     def share_model_across_processes(self) -> bool:
         return self._share
@@ -121,7 +124,8 @@ def _failure(step: str, error: BaseException) -> Extraction:
 
 def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
     try:
-        return Extraction(events_from_docs(docs, article, model.lexicon, model.name))
+        events = events_from_docs(docs, article, model.lexicon, model.name, model.actors)
+        return Extraction(events)
     except Exception as e:  # a rule failing on one article must not stop the batch
         return _failure("event rules", e)
 
