@@ -1,10 +1,11 @@
 """Drop Beam's log warnings that concern nothing the user did.
 
 Importing Beam warns that the BigQuery client libraries are missing (this project uses none),
-RunInference that it cannot read the memory of the process on every batch, and Beam's option
-parser that it discards unknown arguments: the project's commands reject those at start
-(``pipelines.strict_options``), so the warning never concerns a real option. Installed when the
-``pipelines`` package is imported, which is before Beam is.
+RunInference that it cannot read the memory of the process on every batch, Beam's subprocess
+server logs the Prism runner's start and stop as warnings, and Beam's option parser that it
+discards unknown arguments, which the project's commands reject at start anyway
+(``pipelines.strict_options``). Installed when the ``pipelines`` package is imported, which is
+before Beam is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ IRRELEVANT = (
     ("root", "Resource module is not available for current platform"),
     ("apache_beam.options.pipeline_options", "Discarding unparseable args"),
     ("apache_beam.options.pipeline_options", "Unparseable argument"),
+    ("apache_beam.utils.subprocess_server", "Really starting service"),
+    ("apache_beam.utils.subprocess_server", "Really destroying service"),
 )
 
 

@@ -30,6 +30,7 @@ from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
+from pipelines.progress import ProgressReporter
 
 log = logging.getLogger("pipelines.run")
 # How long the start-up check waits for a Kafka broker to answer.
@@ -95,7 +96,7 @@ def check_kafka(bootstrap_servers: str, input_topic: str | None) -> None:
 
 
 def use_local_prism(options: PipelineOptions) -> None:
-    """Streaming on DirectRunner runs on Beam's Prism runner: use a locally built binary.
+    """Streaming on DirectRunner, and PrismRunner, run on Beam's Prism: use a local binary.
 
     Beam downloads Prism from GitHub releases at run time; where it cannot, it falls back to a
     runner whose Flatten drops elements in streaming. $PRISM_LOCATION, or the binary that
@@ -104,10 +105,11 @@ def use_local_prism(options: PipelineOptions) -> None:
     """
     standard = options.view_as(StandardOptions)
     prism = options.view_as(PrismRunnerOptions)
-    if not standard.streaming or prism.prism_location:
+    runner = standard.runner or "DirectRunner"
+    if prism.prism_location or runner not in ("DirectRunner", "PrismRunner"):
         return
-    if (standard.runner or "DirectRunner") not in ("DirectRunner", "PrismRunner"):
-        return
+    if runner == "DirectRunner" and not standard.streaming:
+        return  # batch on the in-process FnApiRunner
     portable = options.view_as(PortableOptions)
     if portable.job_server_timeout == PortableOptions().job_server_timeout:
         portable.job_server_timeout = STREAMING_JOB_SERVER_TIMEOUT_S
@@ -120,6 +122,19 @@ def use_local_prism(options: PipelineOptions) -> None:
             "streaming on DirectRunner needs Beam's Prism runner; if it cannot be downloaded "
             "here, build it with deploy/local/prism.sh or pass --prism_location"
         )
+
+
+def runner_name(options: PipelineOptions) -> str:
+    """The runner as a reader knows it: the in-process DirectRunner runs batch pipelines on
+    the FnApiRunner and streaming ones on Prism."""
+    runner = (options.view_as(StandardOptions).runner or "DirectRunner").rsplit(".", 1)[-1]
+    if runner == "DirectRunner":
+        return (
+            "the DirectRunner (Prism)"
+            if options.view_as(StandardOptions).streaming
+            else ("the DirectRunner (FnApiRunner)")
+        )
+    return runner
 
 
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
@@ -147,13 +162,19 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
-    result = pipeline.run()
+    progress = ProgressReporter(opts.progress_interval, runner_name(options))
+    progress.start()
     try:
-        result.wait_until_finish()
-    except (KeyboardInterrupt, SystemExit):
-        log.warning("stopping: cancelling the pipeline")
-        result.cancel()
-        raise
+        result = pipeline.run()
+        progress.attach(result)
+        try:
+            result.wait_until_finish()
+        except (KeyboardInterrupt, SystemExit):
+            log.warning("stopping: cancelling the pipeline")
+            result.cancel()
+            raise
+    finally:
+        progress.stop()
     if streaming:
         return None
     totals = counting.summary(result)
