@@ -39,6 +39,22 @@ def _coded_name(p: dict) -> str:
     return f"{p['canonical']} [{code}]" if code else p["canonical"]
 
 
+def _place(r: dict) -> str:
+    """'Basrah, IRQ (city)', with '*' when it is the article's main place; the location's
+    text for files written before geocoding."""
+    place = r.get("place")
+    if not place:
+        return (r["location"] or {}).get("text", "")
+    mark = "*" if place["source"] == "article" else ""
+    return f"{mark}{place['name']}, {place['country']} ({place['feature_type']})"
+
+
+def _date_source(r: dict) -> str:
+    """' (dateline)' or ' (published)' when the date is not the clause's own."""
+    source = r.get("date_source")
+    return f" ({source})" if source and source != "text" else ""
+
+
 def _when(value) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
@@ -50,8 +66,10 @@ COLUMNS = {
         ("actor", lambda r: _names(r["actor"])),
         ("trigger", lambda r: r["trigger"]["text"]),
         ("recipient", lambda r: _names(r["recipient"])),
-        ("where", lambda r: (r["location"] or {}).get("text", "")),
-        ("when", lambda r: _when(r["event_date"])),
+        ("where", lambda r: _place(r)),
+        ("when", lambda r: _when(r["event_date"]) + _date_source(r)),
+        ("story", lambda r: r.get("story_id") or ""),
+        ("group", lambda r: r.get("event_group_id") or ""),
         ("modality", lambda r: ("not " if r["negated"] else "") + r["modality"]),
         ("sentence", lambda r: r["sentence"]),
     ],
@@ -61,6 +79,7 @@ COLUMNS = {
         ("title", lambda r: r["title"] or ""),
         ("words", lambda r: str(len((r["text"] or "").split()))),
         ("origin", lambda r: r["origin"] or ""),
+        ("story", lambda r: r.get("story_id") or ""),
     ],
     "Duplicate": [
         ("article_id", lambda r: r["article_id"]),

@@ -40,6 +40,7 @@ SHINZO_ABE_  # CountryInfo.txt
 FORGOTTEN_NAME_
 \t[---]
 IVORY_COAST_ [CIV]
+TALIBAN_ [AFGREB]
 US_ [USA]
 +U.S.
 +MAZAR-I-SHARIF_
@@ -192,6 +193,7 @@ def test_coder_names_adjectives_cities_agents_and_organisations(coder):
     assert code("human rights body") == ("NGO", None)
     assert code("us") == (None, None)  # the pronoun is not the country
     assert code("U.S. army") == ("USA", "MIL")
+    assert code("Taliban fighters") == ("AFG", "REB")  # the modifier's sector, head uncoded
 
 
 def test_publication_date_picks_the_role(converted):

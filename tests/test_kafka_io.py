@@ -170,7 +170,7 @@ def test_write_to_kafka_writes_valid_records_keyed_and_dead_letters_invalid_ones
             p
             | beam.Create([event(), second, invalid])
             | WriteToKafka(BOOTSTRAP, topic, "event", key_field="event_id")
-        )
+        ).rejected
         assert_that(
             rejected | beam.Map(lambda d: (d["stage"], d["error_type"], d["origin"])),
             equal_to([("sink", "invalid_record", f"kafka:{topic}")]),

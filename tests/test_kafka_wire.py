@@ -42,8 +42,10 @@ def event() -> dict:
         ],
         "recipient": [],
         "location": None,
+        "place": None,
         "event_date": dt.date(2025, 11, 3),
         "date_text": "Monday",
+        "date_source": "text",
         "modality": "asserted",
         "negated": False,
         "sentence": "Japan agreed on Monday.",
@@ -56,6 +58,8 @@ def event() -> dict:
         "published_at": dt.datetime(2025, 11, 5, 8, 30, tzinfo=dt.UTC),
         "extractor_version": "test",
         "model": "test",
+        "story_id": None,
+        "event_group_id": None,
     }
 
 

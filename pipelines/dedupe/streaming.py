@@ -1,20 +1,27 @@
 # ruff: noqa: B008  (Beam declares state and timer parameters as argument defaults)
-"""Streaming de-duplication: stateful, first-seen wins, memory bounded by a time horizon.
+"""Streaming de-duplication: stateful, first seen wins, memory bounded by a time horizon.
 
-GroupByKey never fires on an unbounded global window, so the decision is spread over keyed
-state, in five steps chained one after the other (each step forwards what a later step needs,
-because the streaming DirectRunner never feeds a stateful step from a Flatten of two streams):
+A GroupByKey never fires on an unbounded global window, so the decision is made in keyed
+state. It takes five stateful steps, and they form a relay: each step passes on, besides
+its own answers, what a later step will need (the admitted article travels through the band
+index to the collector and the verifier). The natural shape would feed a step from a
+``Flatten`` of two earlier steps' outputs (the article and its bucket answers); on the
+streaming DirectRunner (Beam's Prism runner) a stateful step fed by such a Flatten of two
+unbounded streams received nothing, so nothing left dedupe (Prism stalls flattening
+unbounded PCollections: https://github.com/apache/beam/issues/33815). Hence one chain, each
+step keyed by what it needs:
 
-1. ``_IdGate`` (key: article_id) passes the first delivery of an id and makes later ones
-   ``id`` duplicates; it stamps the arrival order and fingerprints the article.
-2. ``_BandIndex`` (key: exact-text or LSH band key) holds a small reference to every recent
-   article of its bucket and answers each newcomer with the earlier ones.
-3. ``_Collect`` (key: article_id) gathers the answers of all the article's buckets and sends
-   one probe, with the article's shingles, to each distinct near candidate.
-4. ``_Fingerprints`` (key: article_id) holds an article's shingles and verifies probes
-   against them with the same similarity as batch.
-5. ``_Decide`` (key: article_id) waits for every verdict and keeps the article, or names the
-   earliest article it duplicates, exactly as batch would on the same order.
+1. ``_AdmitFirstDelivery`` (key: article_id) passes the first delivery of an id and makes
+   later ones ``id`` duplicates; it stamps the arrival order, fingerprints the article and
+   sends a reference to each of its buckets, the admitted article to the next steps.
+2. ``_FindEarlierInBuckets`` (key: exact-text or LSH band key) holds a small reference to
+   every recent article of its bucket and answers each newcomer with the earlier ones.
+3. ``_ProbeNearCandidates`` (key: article_id) gathers the answers of all the article's
+   buckets and sends one probe, with the article's shingles, to each distinct near candidate.
+4. ``_VerifyProbes`` (key: article_id) holds an article's shingles and verifies later
+   articles' probes against them with the same similarity as batch.
+5. ``_KeepOrNameOriginal`` (key: article_id) waits for every verdict and keeps the article,
+   or names the earliest article it duplicates, exactly as batch would on the same order.
 
 Each article's shingles are held once (step 4); the other steps hold a timestamp or a small
 reference. Event-time timers drop every entry once the watermark passes its timestamp plus
@@ -26,7 +33,6 @@ the DirectRunner and by Flink's portable runner.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any, NamedTuple
 
@@ -51,29 +57,17 @@ from pipelines.dedupe.matching import (
     Match,
     bucket_keys,
     check_threshold,
+    duplicate,
 )
 from pipelines.dedupe.minhash import fingerprint, similarity
-from pipelines.records import Record, make_duplicate
+from pipelines.records import Record
 
 BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
 _BANDS = "bands"
-_ENTRY_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_ADMITTED_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
 _LOG = logging.getLogger(__name__)
 _KEYED = tuple[str, Any]  # str keys: a deterministic key coder for the state
 _GRACE = Duration(micros=1000)  # entries live strictly longer than the horizon
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
-    found = _DURATION.match(text or "")
-    if not found:
-        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
-    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
-    return seconds
 
 
 class Ref(NamedTuple):
@@ -84,7 +78,7 @@ class Ref(NamedTuple):
     micros: int  # event timestamp
 
 
-class Entry(NamedTuple):
+class Admitted(NamedTuple):
     """An admitted article, with what the later steps need of it."""
 
     article: Record
@@ -100,7 +94,8 @@ class Probe(NamedTuple):
 
 
 class _Expected(NamedTuple):
-    """What ``_Decide`` waits for: the article, its exact match if any, and the verdicts."""
+    """What ``_KeepOrNameOriginal`` waits for: the article, its exact match if any, and how
+    many verdicts."""
 
     article: Record
     exact: Match | None
@@ -124,7 +119,7 @@ class _Expiring:
         return Timestamp(micros=micros) + self.horizon + _GRACE
 
 
-class _IdGate(beam.DoFn):
+class _AdmitFirstDelivery(beam.DoFn):
     """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
 
     SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
@@ -134,7 +129,7 @@ class _IdGate(beam.DoFn):
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "id_gate")
+        self._state = _Expiring(self._horizon_seconds, "first_delivery")
 
     def process(
         self,
@@ -146,9 +141,7 @@ class _IdGate(beam.DoFn):
         article_id, article = element
         first = seen.read()
         if first is not None and timestamp.micros - first.micros <= self._state.horizon.micros:
-            yield beam.pvalue.TaggedOutput(
-                DUPLICATES, make_duplicate(article, article_id, 1.0, "id")
-            )
+            yield duplicate(article)
             return
         ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
         if first is None:
@@ -156,7 +149,7 @@ class _IdGate(beam.DoFn):
         seen.write(ref)
         expire.set(self._state.expiry(ref.micros))
         fp = fingerprint(article.get("text") or "")
-        yield _ENTRY_PREFIX + article_id, Entry(article, ref, fp.shingles)
+        yield _ADMITTED_PREFIX + article_id, Admitted(article, ref, fp.shingles)
         for key in bucket_keys(fp):
             yield key, ref
 
@@ -166,7 +159,7 @@ class _IdGate(beam.DoFn):
         self._state.expired.inc()
 
 
-class _BandIndex(beam.DoFn):
+class _FindEarlierInBuckets(beam.DoFn):
     """Per bucket key: the recent articles; each newcomer learns the earlier ones.
 
     The expiry timer is always set to the earliest expiry of the members (setting a timer
@@ -180,7 +173,7 @@ class _BandIndex(beam.DoFn):
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "band_index")
+        self._state = _Expiring(self._horizon_seconds, "buckets")
 
     def process(
         self,
@@ -189,7 +182,7 @@ class _BandIndex(beam.DoFn):
         expire=beam.DoFn.TimerParam(EXPIRE),
     ):
         key, ref = element
-        if isinstance(ref, Entry):
+        if isinstance(ref, Admitted):
             yield ref.ref.article_id, ref
             return
         held = list(members.read())
@@ -212,7 +205,7 @@ class _BandIndex(beam.DoFn):
         self._state.expired.inc(len(held) - len(alive))
         self._state.held.update(len(alive))
         _LOG.debug(
-            "band index: %d entries expired, %d held",
+            "buckets: %d entries expired, %d held",
             len(held) - len(alive),
             len(alive),
             extra={"dedupe_expired": len(held) - len(alive), "dedupe_held": len(alive)},
@@ -224,11 +217,11 @@ class _BandIndex(beam.DoFn):
             timer.set(min(self._state.expiry(m.micros) for m in alive))
 
 
-class _Collect(beam.DoFn):
+class _ProbeNearCandidates(beam.DoFn):
     """Per article: all bucket answers in, then one probe per distinct earlier near candidate.
 
     An answer only moves a counter, and joins the bag when it names earlier articles, so an
-    article costs two small state operations per bucket (the Entry is read once, at the end).
+    article costs two small state operations per bucket (the Admitted is read once, at the end).
     The earliest exact-text match, if any, is final unless a near candidate came earlier.
     """
 
@@ -244,7 +237,7 @@ class _Collect(beam.DoFn):
         named=beam.DoFn.StateParam(NAMED),
     ):
         article_id, part = element
-        if isinstance(part, Entry):
+        if isinstance(part, Admitted):
             entry, heard = part, answers.read() or 0
             if heard < BUCKETS_PER_ARTICLE:
                 entry_state.write(entry)
@@ -265,7 +258,7 @@ class _Collect(beam.DoFn):
         yield from self._probes(article_id, entry, got)
 
     @staticmethod
-    def _probes(article_id: str, entry: Entry, got: list[tuple[bool, list[Ref]]]):
+    def _probes(article_id: str, entry: Admitted, got: list[tuple[bool, list[Ref]]]):
         exact_refs, near_refs = [], {}
         for is_exact, refs in got:
             if is_exact:
@@ -283,7 +276,7 @@ class _Collect(beam.DoFn):
             yield candidate.article_id, Probe(entry.ref, entry.shingles)
 
 
-class _Fingerprints(beam.DoFn):
+class _VerifyProbes(beam.DoFn):
     """Per article: its shingles for the horizon; verifies the probes of later articles.
 
     A probe that arrives before the shingles waits for them, or for the expiry.
@@ -298,7 +291,7 @@ class _Fingerprints(beam.DoFn):
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "fingerprints")
+        self._state = _Expiring(self._horizon_seconds, "verify_probes")
 
     def process(
         self,
@@ -311,7 +304,7 @@ class _Fingerprints(beam.DoFn):
         if isinstance(message, _Expected):
             yield article_id, message
             return
-        if isinstance(message, Entry):
+        if isinstance(message, Admitted):
             own.write((message.ref, message.shingles))
             self._state.added.inc()
             expire.set(self._state.expiry(message.ref.micros))
@@ -341,7 +334,7 @@ class _Fingerprints(beam.DoFn):
         waiting.clear()
 
 
-class _Decide(beam.DoFn):
+class _KeepOrNameOriginal(beam.DoFn):
     """Per article: once every verdict is in, keep it or name the earliest it duplicates."""
 
     EXPECTED = ReadModifyWriteStateSpec("expected", PickleCoder())
@@ -369,10 +362,7 @@ class _Decide(beam.DoFn):
             yield wanted.article
             return
         match = min(matches)
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES,
-            make_duplicate(wanted.article, match.kept_id, -match.negative_similarity, match.method),
-        )
+        yield duplicate(wanted.article, match)
 
 
 class StreamingDedupe(beam.PTransform):
@@ -396,15 +386,18 @@ class StreamingDedupe(beam.PTransform):
         gated = (
             articles
             | "Key by id" >> beam.Map(lambda a: (a["article_id"], a)).with_output_types(_KEYED)
-            | "Id gate" >> keyed(_IdGate(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
+            | "Admit first delivery"
+            >> keyed(_AdmitFirstDelivery(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
         )
         decided = (
             gated[_BANDS]
-            | "Band index" >> keyed(_BandIndex(self._horizon))
-            | "Collect" >> keyed(_Collect())
-            | "Verify" >> keyed(_Fingerprints(self._threshold, self._horizon))
-            | "Decide"
-            >> beam.ParDo(_Decide()).with_input_types(_KEYED).with_outputs(DUPLICATES, main=UNIQUE)
+            | "Find earlier in buckets" >> keyed(_FindEarlierInBuckets(self._horizon))
+            | "Probe near candidates" >> keyed(_ProbeNearCandidates())
+            | "Verify probes" >> keyed(_VerifyProbes(self._threshold, self._horizon))
+            | "Keep or name original"
+            >> beam.ParDo(_KeepOrNameOriginal())
+            .with_input_types(_KEYED)
+            .with_outputs(DUPLICATES, main=UNIQUE)
         )
         duplicates = (gated[DUPLICATES], decided[DUPLICATES]) | "Duplicates" >> beam.Flatten()
         return DedupeResult(decided[UNIQUE], duplicates)

@@ -11,6 +11,9 @@ HARNESSES = {
     "events": "event extraction against gold PLOVER sentences",
     "clean": "cleaning against an article-extraction benchmark, and plain-text boilerplate",
     "dedupe": "near-duplicate detection on labeled pairs built from a corpus",
+    "sections": "events per 1,000 sentences by section of a corpus (BBC: sport vs politics)",
+    "stories": "stories across outlets: B-cubed against hand-grouped articles, and a baseline",
+    "geo": "geocoding: gold event locations found, ambiguous place names resolved",
 }
 
 
@@ -19,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = StrictArgumentParser(
         prog="python -m pipelines.evaluate", description="Evaluation harnesses."
     )
-    sub = parser.add_subparsers(dest="harness", required=True, metavar="{events,clean,dedupe}")
+    sub = parser.add_subparsers(
+        dest="harness", required=True, metavar="{" + ",".join(HARNESSES) + "}"
+    )
     chosen = argv[0] if argv and argv[0] in HARNESSES else None
     for name, help_text in HARNESSES.items():
         harness = sub.add_parser(name, help=help_text)

@@ -15,7 +15,8 @@ How a noun phrase is coded (``ActorCoder.code_words``), from the matches of acto
 - sector: the sector of the actor match covering the head (a person, ``Israel Defense
   Forces``), else of the agent covering the head ("officials" GOV, "rebels" REB), else of
   the nearest agent before the head (a title: "prime minister Sanae Takaichi", "President
-  Bill Clinton", whose own entry has several roles).
+  Bill Clinton", whose own entry has several roles), else, when nothing covers the head, of
+  the actor that gave the country ("Taliban fighters" REB, "White House aides" GOV).
 
 A code restricted to a date range (a leader's term) applies when the article's publication
 date falls in it; otherwise the entry's unrestricted code applies. Without a publication
@@ -318,18 +319,21 @@ class ActorCoder:
         code = resolve(actor_head.value, self.day) if actor_head else NO_CODE
         if agent_head is not None:
             code = code.filled_from(agent_head.value)
+        modifier = NO_CODE
         if code.country is None:
             earlier = [m for m in actors if before(m)]
             later = [m for m in actors if not before(m) and not covers(m)]
             for m in [*reversed(earlier), *later]:
-                country = resolve(m.value, self.day).country
-                if country is not None:
-                    code = ActorCode(country, code.sector)
+                modifier = resolve(m.value, self.day)
+                if modifier.country is not None:
+                    code = ActorCode(modifier.country, code.sector)
                     break
         if code.sector is None:
             title = next((m for m in reversed(agents) if before(m) and m.value.sector), None)
             if title is not None:
                 code = ActorCode(code.country, title.value.sector)
+        if code.sector is None and actor_head is None and agent_head is None:
+            code = ActorCode(code.country, modifier.sector)  # "Taliban fighters", "Pentagon staff"
         return code
 
     def code_tokens(self, texts: Sequence[str], head: int | None = None) -> ActorCode:

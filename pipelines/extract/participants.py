@@ -103,7 +103,6 @@ PERSON_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "h
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 THING_PRONOUNS = {"it", "its"}
 SPEAKER_PRONOUNS = {"i", "me", "my", "we", "us", "our", "you", "your"}
-RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
 PERSON_GROUP_NOUNS = {
     "leader",
     "president",

@@ -27,8 +27,6 @@ FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
 OBLIGATION_AUX = {"must", "should"}
 CONDITION_MARKS = {"if", "unless"}
-OPEN_QUOTES = '“"«'
-CLOSE_QUOTES = '”"»'
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pipelines import records
+from pipelines import counting, records
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_clients import (
     CLIENT_ID,
@@ -77,11 +77,6 @@ class PartitionSpec(NamedTuple):
     stop: int
 
 
-def origin(topic: str, partition: int, offset: int) -> str:
-    """The origin string of a Kafka record: ``kafka:<topic>/<partition>@<offset>``."""
-    return f"kafka:{topic}/{partition}@{offset}"
-
-
 def read_message(
     topic: str,
     partition: int,
@@ -89,16 +84,19 @@ def read_message(
     value: bytes | None,
     registry: SchemaRegistry | None = None,
 ) -> tuple[str, records.Record]:
-    """One Kafka message as ``(ARTICLES, article)`` or ``(DEAD_LETTERS, dead_letter)``."""
-    where = origin(topic, partition, offset)
+    """One Kafka message as ``(ARTICLES, article)`` or ``(DEAD_LETTERS, dead_letter)``, with
+    its typed position and, as ``origin``, that position's display form."""
+    position = records.kafka_position(topic, partition, offset)
+    where = records.display_origin(position)
     try:
-        return ARTICLES, records.make_article(decode_article_value(value, registry), where)
+        data = decode_article_value(value, registry)
+        return ARTICLES, records.make_article(data, where, position)
     except BadMessage as e:
-        return DEAD_LETTERS, records.make_dead_letter("read", e.error_type, str(e), where, value)
+        error_type, message = e.error_type, str(e)
     except ValueError as e:
-        return DEAD_LETTERS, records.make_dead_letter(
-            "read", "invalid_article", str(e), where, value
-        )
+        error_type, message = "invalid_article", str(e)
+    dead = records.make_dead_letter("read", error_type, message, where, value, position=position)
+    return DEAD_LETTERS, dead
 
 
 class _ListPartitions(beam.DoFn):
@@ -192,6 +190,8 @@ class _ReadPartition(beam.DoFn):
     def setup(self) -> None:
         self._reader = consumer(self._servers, None)
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        self._read_count = counting.counter(counting.READ)
+        self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
     def teardown(self) -> None:
         self._reader.close()
@@ -233,6 +233,9 @@ class _ReadPartition(beam.DoFn):
                 tag, record = read_message(
                     tp.topic, tp.partition, msg.offset, msg.value, self._registry
                 )
+                self._read_count.inc()
+                if tag == DEAD_LETTERS:
+                    self._dead_letters.inc()
                 ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
                 self._advance_watermark(watermark, ts)
                 yield beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
@@ -375,12 +378,13 @@ class ReadArticlesFromKafka(beam.PTransform):
 
 
 class _WriteRecords(beam.DoFn):
-    """Validates and sends records; flushes and checks every send before the bundle ends.
+    """Sends records; flushes and checks every send before the bundle ends.
 
     Each input is a record, or with ``grouped`` a pair (anything, records) whose records are
-    written together. With ``pass_written``, every input is passed on (tag ``written``, in
-    its window and with its timestamp) once all its valid records are acknowledged; an input
-    record that is not valid is not passed on.
+    written together. With ``validate``, a record that does not match the schema is not sent
+    but becomes a dead letter (main output). With ``pass_written``, every input (with
+    ``grouped``, the first of the pair) is passed on (tag ``written``, in its window and with
+    its timestamp) once all its records are acknowledged; an invalid single record is not.
     """
 
     def __init__(
@@ -390,8 +394,9 @@ class _WriteRecords(beam.DoFn):
         schema_name: str,
         key_field: str | None,
         schema_registry_url: str | None,
-        grouped: bool = False,
-        pass_written: bool = False,
+        grouped: bool,
+        pass_written: bool,
+        validate: bool,
     ) -> None:
         self._servers = bootstrap_servers
         self._topic = topic
@@ -400,6 +405,7 @@ class _WriteRecords(beam.DoFn):
         self._registry_url = schema_registry_url
         self._grouped = grouped
         self._pass_written = pass_written
+        self._validate = validate
 
     def setup(self) -> None:
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
@@ -426,10 +432,10 @@ class _WriteRecords(beam.DoFn):
         timestamp=beam.DoFn.TimestampParam,
         window=beam.DoFn.WindowParam,
     ) -> Iterator[records.Record]:
-        group = element[1] if self._grouped else [element]
+        passed, group = element if self._grouped else (element, [element])
         sent = 0
         for record in group:
-            if not records.is_valid(self._schema_name, record):
+            if self._validate and not records.is_valid(self._schema_name, record):
                 yield self._rejected(record)
                 continue
             value = encode_record(record, self._schema_name, self._registry, self._topic)
@@ -437,16 +443,18 @@ class _WriteRecords(beam.DoFn):
             self._pending.append(self._producer.send(self._topic, key=key, value=value))
             sent += 1
         if self._pass_written and (self._grouped or sent):
-            self._written.append(WindowedValue(element, timestamp, (window,)))
+            self._written.append(WindowedValue(passed, timestamp, (window,)))
 
     def _rejected(self, record: Any) -> records.Record:
+        is_record = isinstance(record, dict)
         return records.make_dead_letter(
             "sink",
             "invalid_record",
             f"record does not match the {self._schema_name} schema; not written to {self._topic}",
             f"kafka:{self._topic}",
             records.article_payload(record),
-            article_id=record.get("article_id") if isinstance(record, dict) else None,
+            article_id=record.get("article_id") if is_record else None,
+            position=record.get("position") if is_record else None,
         )
 
     def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
@@ -466,16 +474,23 @@ class _WriteRecords(beam.DoFn):
         self._producer.close(timeout=30)
 
 
+class KafkaWriteResult(NamedTuple):
+    """What ``WriteToKafka`` returns, whatever its flags."""
+
+    rejected: beam.PCollection  # dead letters (stage sink) of records that do not match
+    written: beam.PCollection  # with pass_written: each input once written; else empty
+
+
 class WriteToKafka(beam.PTransform):
     """Writes records of ``records.schema(schema_name)`` to a topic as Avro values.
 
-    Key: ``record[key_field]`` (UTF-8), or none. Returns the dead letters (stage ``sink``) of
-    the records that do not match the schema, which are not written.
+    Key: ``record[key_field]`` (UTF-8), or none. Returns a ``KafkaWriteResult``: ``rejected``
+    holds the dead letters (stage ``sink``) of the records that do not match the schema,
+    which are not written; ``validate=False`` skips that check for records already validated.
 
     ``grouped``: each input is a pair (anything, records), its records written together.
-    ``pass_written``: return a DoOutputsTuple instead, whose main output is those dead letters
-    and whose ``written`` output holds every input once its valid records are acknowledged
-    by the broker (an invalid single record is not passed on).
+    ``pass_written``: ``written`` holds every input (with ``grouped``, the first of its pair)
+    once its records are acknowledged by the broker (an invalid single record is not passed on).
     """
 
     def __init__(
@@ -487,10 +502,10 @@ class WriteToKafka(beam.PTransform):
         schema_registry_url: str | None = None,
         grouped: bool = False,
         pass_written: bool = False,
+        validate: bool = True,
     ) -> None:
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
-        self._pass_written = pass_written
         self._fn = _WriteRecords(
             bootstrap_servers,
             topic,
@@ -499,8 +514,9 @@ class WriteToKafka(beam.PTransform):
             schema_registry_url,
             grouped,
             pass_written,
+            validate,
         )
 
-    def expand(self, pcoll: beam.PCollection):
+    def expand(self, pcoll: beam.PCollection) -> KafkaWriteResult:
         outputs = pcoll | "Write" >> beam.ParDo(self._fn).with_outputs(WRITTEN, main="rejected")
-        return outputs if self._pass_written else outputs.rejected
+        return KafkaWriteResult(outputs.rejected, outputs[WRITTEN])
