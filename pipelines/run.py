@@ -139,7 +139,7 @@ def runner_name(options: PipelineOptions) -> str:
 
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
-    passed_on = check_pipeline_args(argv or [])
+    passed_on = check_pipeline_args(sys.argv[1:] if argv is None else argv)
     if passed_on:
         log.info("options passed on to the Flink job server: %s", " ".join(passed_on))
     options = PipelineOptions(argv)
