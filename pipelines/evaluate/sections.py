@@ -42,9 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reference", default=REFERENCE, help="Section the others are compared with."
     )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    parser.add_argument("--spacy_model", default=DEFAULT_MODEL)
+    parser.add_argument("--spacy_model", default=DEFAULT_MODEL, help="spaCy model package.")
     parser.add_argument("--lexicon", default=None, help="Trigger lexicon JSON (default: shipped).")
-    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument(
+        "--batch_size", type=int, default=32, help="Articles per spaCy batch (default 32)."
+    )
 
 
 @dataclass
@@ -132,6 +134,9 @@ def main(args: argparse.Namespace) -> int:
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if not folders:
         print(f"error: --corpus {root}: no section folders", file=sys.stderr)
+        return 2
+    if args.reference not in {f.name for f in folders}:
+        print(f"error: --reference {args.reference}: no such section in {root}", file=sys.stderr)
         return 2
     if args.per_section is not None and args.per_section < 1:
         print("error: --per_section must be at least 1", file=sys.stderr)
