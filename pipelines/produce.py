@@ -10,7 +10,6 @@ JSON. Items the file source cannot read are reported on stderr and not sent.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ from kafka.errors import KafkaError
 
 from pipelines.io.files import ARTICLES, parse_file
 from pipelines.records import Record
+from pipelines.strict_options import StrictArgumentParser
 
 DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -85,7 +85,7 @@ def produce(bootstrap_servers: str, topic: str, paths: Iterable[str]) -> tuple[i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.produce", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--topic", required=True, help="Topic to write the articles to.")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
+
+from pipelines.strict_options import StrictArgumentParser
 
 HARNESSES = {
     "events": "event extraction against gold PLOVER sentences",
@@ -18,7 +19,7 @@ HARNESSES = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.evaluate", description="Evaluation harnesses."
     )
     sub = parser.add_subparsers(
