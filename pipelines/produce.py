@@ -42,8 +42,9 @@ def article_files(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def article_value(article: Record) -> bytes:
-    """An Article as the JSON message value the Kafka source reads (origin left out)."""
-    data = {k: v for k, v in article.items() if k != "origin" and v is not None}
+    """An Article as the JSON message value the Kafka source reads (where it was read left
+    out: the source sets its own origin and position)."""
+    data = {k: v for k, v in article.items() if k not in ("origin", "position") and v is not None}
     if article.get("published_at") is not None:
         data["published_at"] = article["published_at"].isoformat()
     return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -32,8 +32,8 @@ import apache_beam as beam
 
 from pipelines import counting
 from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
-from pipelines.io.kafka import WriteToKafka
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
+from pipelines.io.kafka_sink import WriteToKafka
 from pipelines.options import NewsPipelineOptions
 from pipelines.records import Record, article_payload, is_valid, make_dead_letter
 
