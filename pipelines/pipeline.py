@@ -1,4 +1,4 @@
-"""The pipeline graph: read -> clean -> dedupe -> extract -> the way out, with dead letters."""
+"""The pipeline graph: read -> clean -> dedupe -> stories -> extract -> out, with dead letters."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pipelines.extract import ExtractEvents
 from pipelines.io.sinks import PipelineOutputs, WriteOutputs
 from pipelines.io.sources import ReadInputs
 from pipelines.options import NewsPipelineOptions
+from pipelines.stories import AssignStories, GroupEvents
 
 
 def build(p: beam.Pipeline, options: beam.options.pipeline_options.PipelineOptions) -> None:
@@ -24,14 +25,20 @@ def build(p: beam.Pipeline, options: beam.options.pipeline_options.PipelineOptio
     deduped = cleaned.articles | "Dedupe" >> DedupeArticles(
         opts.dedupe_threshold, streaming=streaming, horizon_seconds=opts.dedupe_horizon_seconds()
     )
-    extracted = deduped.unique | "Extract" >> ExtractEvents(
+    stories = deduped.unique | "Stories" >> AssignStories(
+        opts.story_window_seconds(), opts.story_threshold, streaming=streaming
+    )
+    extracted = stories | "Extract" >> ExtractEvents(
         opts.spacy_model,
         opts.lexicon,
         opts.inference_batch_size,
         gazetteer_cities=opts.gazetteer_cities,
     )
     dead_letters = (*read.dead_letters, cleaned.dead_letters, extracted.dead_letters)
+    groups = extracted.events | "Event groups" >> GroupEvents(
+        opts.story_window_seconds(), streaming=streaming
+    )
     outputs = PipelineOutputs(
-        extracted.results, deduped.duplicates, dead_letters, read.read_offsets
+        extracted.results, deduped.duplicates, dead_letters, read.read_offsets, groups
     )
     outputs | "Write" >> WriteOutputs(opts)

@@ -24,6 +24,7 @@ SCHEMA_FILES = {
     "event": "event.avsc",
     "duplicate": "duplicate.avsc",
     "dead_letter": "dead_letter.avsc",
+    "event_group": "event_group.avsc",
 }
 # The dead-letter payload keeps at most this many bytes of the raw input.
 MAX_PAYLOAD_BYTES = 1_000_000

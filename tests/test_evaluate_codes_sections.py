@@ -109,3 +109,4 @@ def test_sections_command_counts_events_per_thousand_sentences(tmp_path, capsys)
     assert evaluate_main(["sections", "--corpus", str(corpus), "--per_section", "1"]) == 0
     assert "per 1,000" in capsys.readouterr().out
     assert evaluate_main(["sections", "--corpus", str(tmp_path / "none")]) == 2
+    assert evaluate_main(["sections", "--corpus", str(corpus), "--reference", "news"]) == 2

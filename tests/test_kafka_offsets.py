@@ -23,7 +23,6 @@ from stories import make_article
 
 from pipelines import counting
 from pipelines.consume import consume
-from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
 from pipelines.io.kafka_offsets import (
     CommitOffsets,
     Done,
@@ -32,6 +31,8 @@ from pipelines.io.kafka_offsets import (
     done_marks,
     partition_key,
 )
+from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.kafka_source import ReadArticlesFromKafka
 from pipelines.records import file_position, kafka_position
 from pipelines.run import run
 

@@ -10,13 +10,13 @@ import pytest
 
 from pipelines import records
 from pipelines.io import avro_wire
-from pipelines.io.kafka import DEAD_LETTERS, read_message
 from pipelines.io.kafka_codec import (
     BadMessage,
     decode_article_value,
     decode_record,
     encode_record,
 )
+from pipelines.io.kafka_source import DEAD_LETTERS, read_message
 
 # The Avro specification's CRC-64-AVRO fingerprint of the schema "null" (as a signed long:
 # 7195948357588979594), written little-endian in single-object headers.

@@ -163,7 +163,7 @@ def test_graph_with_test_pipeline_and_assert_that(seeds_dir, tmp_path):
     with TestPipeline(options=options) as p:
         build(p, options)
     kinds = {os.path.basename(p).split("-")[0] for p in glob.glob(str(tmp_path / "*.avro"))}
-    assert kinds == {"events", "articles", "duplicates", "dead_letters"}
+    assert kinds == {"events", "articles", "duplicates", "dead_letters", "event_groups"}
     with TestPipeline() as p:
         event_types = (
             p

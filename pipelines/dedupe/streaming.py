@@ -106,30 +106,32 @@ def _within(a: Ref, b: Ref, horizon: Duration) -> bool:
     return abs(a.micros - b.micros) <= horizon.micros
 
 
-class _Expiring:
-    """Event-time expiry shared by the stateful steps: a timer at the earliest expiry."""
+class _ExpiringStep(beam.DoFn):
+    """A stateful step whose entries expire one horizon (event time) after their timestamp:
+    each sets a timer at the earliest expiry and counts what it adds and drops."""
 
-    def __init__(self, horizon_seconds: int, step: str):
-        self.horizon = Duration(seconds=horizon_seconds)
-        self.added = Metrics.counter("dedupe_state", f"{step}_entries_added")
-        self.expired = Metrics.counter("dedupe_state", f"{step}_entries_expired")
-        self.held = Metrics.distribution("dedupe_state", f"{step}_entries_per_key")
-
-    def expiry(self, micros: int) -> Timestamp:
-        return Timestamp(micros=micros) + self.horizon + _GRACE
-
-
-class _AdmitFirstDelivery(beam.DoFn):
-    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
-
-    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
-    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+    STEP = ""  # the step's name in its ``dedupe_state`` metrics
 
     def __init__(self, horizon_seconds: int):
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "first_delivery")
+        self.horizon = Duration(seconds=self._horizon_seconds)
+        self.added = Metrics.counter("dedupe_state", f"{self.STEP}_entries_added")
+        self.expired = Metrics.counter("dedupe_state", f"{self.STEP}_entries_expired")
+        self.held = Metrics.distribution("dedupe_state", f"{self.STEP}_entries_per_key")
+
+    def expiry(self, micros: int) -> Timestamp:
+        return Timestamp(micros=micros) + self.horizon + _GRACE
+
+
+class _AdmitFirstDelivery(_ExpiringStep):
+    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
+
+    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    STEP = "first_delivery"
 
     def process(
         self,
@@ -140,14 +142,14 @@ class _AdmitFirstDelivery(beam.DoFn):
     ):
         article_id, article = element
         first = seen.read()
-        if first is not None and timestamp.micros - first.micros <= self._state.horizon.micros:
+        if first is not None and timestamp.micros - first.micros <= self.horizon.micros:
             yield duplicate(article)
             return
         ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
         if first is None:
-            self._state.added.inc()
+            self.added.inc()
         seen.write(ref)
-        expire.set(self._state.expiry(ref.micros))
+        expire.set(self.expiry(ref.micros))
         fp = fingerprint(article.get("text") or "")
         yield _ADMITTED_PREFIX + article_id, Admitted(article, ref, fp.shingles)
         for key in bucket_keys(fp):
@@ -156,10 +158,10 @@ class _AdmitFirstDelivery(beam.DoFn):
     @on_timer(EXPIRE)
     def expire(self, seen=beam.DoFn.StateParam(SEEN)):
         seen.clear()
-        self._state.expired.inc()
+        self.expired.inc()
 
 
-class _FindEarlierInBuckets(beam.DoFn):
+class _FindEarlierInBuckets(_ExpiringStep):
     """Per bucket key: the recent articles; each newcomer learns the earlier ones.
 
     The expiry timer is always set to the earliest expiry of the members (setting a timer
@@ -169,11 +171,7 @@ class _FindEarlierInBuckets(beam.DoFn):
     MEMBERS = BagStateSpec("members", PickleCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
-    def __init__(self, horizon_seconds: int):
-        self._horizon_seconds = horizon_seconds
-
-    def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "buckets")
+    STEP = "buckets"
 
     def process(
         self,
@@ -186,12 +184,12 @@ class _FindEarlierInBuckets(beam.DoFn):
             yield ref.ref.article_id, ref
             return
         held = list(members.read())
-        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self._state.horizon)]
+        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self.horizon)]
         yield ref.article_id, (_BANDS, key.startswith(EXACT_PREFIX), earlier)
         members.add(ref)
-        self._state.added.inc()
-        self._state.held.update(len(held) + 1)
-        expire.set(self._state.expiry(min(m.micros for m in (*held, ref))))
+        self.added.inc()
+        self.held.update(len(held) + 1)
+        expire.set(self.expiry(min(m.micros for m in (*held, ref))))
 
     @on_timer(EXPIRE)
     def expire(
@@ -201,9 +199,9 @@ class _FindEarlierInBuckets(beam.DoFn):
         timer=beam.DoFn.TimerParam(EXPIRE),
     ):
         held = list(members.read())
-        alive = [m for m in held if self._state.expiry(m.micros) > fired]
-        self._state.expired.inc(len(held) - len(alive))
-        self._state.held.update(len(alive))
+        alive = [m for m in held if self.expiry(m.micros) > fired]
+        self.expired.inc(len(held) - len(alive))
+        self.held.update(len(alive))
         _LOG.debug(
             "buckets: %d entries expired, %d held",
             len(held) - len(alive),
@@ -214,7 +212,7 @@ class _FindEarlierInBuckets(beam.DoFn):
         for m in alive:
             members.add(m)
         if alive:
-            timer.set(min(self._state.expiry(m.micros) for m in alive))
+            timer.set(min(self.expiry(m.micros) for m in alive))
 
 
 class _ProbeNearCandidates(beam.DoFn):
@@ -276,7 +274,7 @@ class _ProbeNearCandidates(beam.DoFn):
             yield candidate.article_id, Probe(entry.ref, entry.shingles)
 
 
-class _VerifyProbes(beam.DoFn):
+class _VerifyProbes(_ExpiringStep):
     """Per article: its shingles for the horizon; verifies the probes of later articles.
 
     A probe that arrives before the shingles waits for them, or for the expiry.
@@ -286,12 +284,11 @@ class _VerifyProbes(beam.DoFn):
     WAITING = BagStateSpec("waiting", PickleCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
-    def __init__(self, threshold: float, horizon_seconds: int):
-        self._threshold = threshold
-        self._horizon_seconds = horizon_seconds
+    STEP = "verify_probes"
 
-    def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "verify_probes")
+    def __init__(self, threshold: float, horizon_seconds: int):
+        super().__init__(horizon_seconds)
+        self._threshold = threshold
 
     def process(
         self,
@@ -306,8 +303,8 @@ class _VerifyProbes(beam.DoFn):
             return
         if isinstance(message, Admitted):
             own.write((message.ref, message.shingles))
-            self._state.added.inc()
-            expire.set(self._state.expiry(message.ref.micros))
+            self.added.inc()
+            expire.set(self.expiry(message.ref.micros))
             for probe in waiting.read():
                 yield self._verdict(message.ref, message.shingles, probe)
             waiting.clear()
@@ -315,7 +312,7 @@ class _VerifyProbes(beam.DoFn):
         stored = own.read()
         if stored is None:
             waiting.add(message)
-            expire.set(self._state.expiry(message.ref.micros))
+            expire.set(self.expiry(message.ref.micros))
             return
         yield self._verdict(*stored, message)
 
@@ -329,7 +326,7 @@ class _VerifyProbes(beam.DoFn):
         for probe in waiting.read():  # the candidate expired before it was seen here
             yield probe.ref.article_id, None
         if own.read() is not None:
-            self._state.expired.inc()
+            self.expired.inc()
         own.clear()
         waiting.clear()
 

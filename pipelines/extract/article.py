@@ -15,6 +15,7 @@ from pipelines.extract.temporal import date_events
 from pipelines.geo.dateline import parse_dateline
 from pipelines.geo.events import place_events
 from pipelines.geo.gazetteer import Gazetteer, load_gazetteer
+from pipelines.stories.groups import event_group_id
 
 EXTRACTOR_VERSION = "0.1.0"
 
@@ -65,4 +66,5 @@ def events_from_docs(
     date_events(events, article.get("published_at"), dateline and dateline.date_text)
     for event in events:
         event["story_id"] = article.get("story_id")
+        event["event_group_id"] = event_group_id(event)
     return events

@@ -18,6 +18,7 @@ OUTPUT_KINDS = {
     "articles": "article",
     "duplicates": "duplicate",
     "dead_letters": "dead_letter",
+    "event_groups": "event_group",
 }
 # prepare_output_dir writes this much to prove the output folder takes data.
 PROBE_BYTES = 1 << 20

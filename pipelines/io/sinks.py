@@ -15,6 +15,10 @@ with Kafka input, commit an input's offset once all its outputs are written.
    ``CommitOffsets`` pairs these ``Done`` marks with the source's ``Read`` marks, by the typed
    ``position`` the source set on each input.
 
+Event groups (derived from the events, re-emitted in streaming as they grow) are validated and
+written the same way, to ``event_groups-*.avro`` and ``--event_groups_topic`` keyed by group
+id; no offset commit waits on them.
+
 A new sink is one more write in ``expand``; a new kind of output, one more field of
 ``PipelineOutputs`` and of the validation.
 """
@@ -28,15 +32,21 @@ import apache_beam as beam
 
 from pipelines import counting
 from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
-from pipelines.io.kafka import WriteToKafka
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
+from pipelines.io.kafka_sink import WriteToKafka
 from pipelines.options import NewsPipelineOptions
 from pipelines.records import Record, article_payload, is_valid, make_dead_letter
 
 EVENTS, ARTICLES, DUPLICATES, DEAD_LETTERS = "events", "articles", "duplicates", "dead_letters"
+EVENT_GROUPS = "event_groups"
 KEPT = "kept"
 REJECTED = "rejected"
-KEY_FIELDS = {EVENTS: "event_id", ARTICLES: "article_id", DUPLICATES: "article_id"}
+KEY_FIELDS = {
+    EVENTS: "event_id",
+    ARTICLES: "article_id",
+    DUPLICATES: "article_id",
+    EVENT_GROUPS: "event_group_id",
+}
 
 
 class PipelineOutputs(NamedTuple):
@@ -47,6 +57,8 @@ class PipelineOutputs(NamedTuple):
     duplicates: beam.PCollection  # Duplicate records
     dead_letters: tuple[beam.PCollection, ...]  # the dead letters of every stage
     read_offsets: tuple[beam.PCollection, ...] = ()  # the Kafka source's Read marks, if any
+    # EventGroup records (derived from events: not an input's output, no offset waits on them)
+    event_groups: beam.PCollection | None = None
 
 
 class ValidOutputs(NamedTuple):
@@ -55,6 +67,7 @@ class ValidOutputs(NamedTuple):
     articles: beam.PCollection
     duplicates: beam.PCollection
     dead_letters: beam.PCollection  # the stages' and the rejected records'
+    event_groups: beam.PCollection | None
 
 
 def _rejected(record: Record, schema_name: str, position: Record | None) -> Record:
@@ -100,17 +113,22 @@ class _ValidateKept(beam.DoFn):
             yield beam.pvalue.TaggedOutput(EVENTS, event)
 
 
-class _ValidateDuplicate(beam.DoFn):
+class _ValidateRecords(beam.DoFn):
+    """Records of one schema: the valid ones (main), the others as dead letters."""
+
+    def __init__(self, schema_name: str) -> None:
+        self._schema_name = schema_name
+
     def setup(self) -> None:
         self._rejects = counting.counter(counting.SINK_REJECTS)
 
-    def process(self, duplicate: Record) -> Iterator:
-        if is_valid("duplicate", duplicate):
-            yield duplicate
+    def process(self, record: Record) -> Iterator:
+        if is_valid(self._schema_name, record):
+            yield record
             return
         self._rejects.inc()
         yield beam.pvalue.TaggedOutput(
-            REJECTED, _rejected(duplicate, "duplicate", duplicate.get("position"))
+            REJECTED, _rejected(record, self._schema_name, record.get("position"))
         )
 
 
@@ -129,15 +147,23 @@ class ValidateOutputs(beam.PTransform):
             EVENTS, ARTICLES, REJECTED, main=KEPT
         )
         duplicates = outputs.duplicates | "Validate duplicates" >> beam.ParDo(
-            _ValidateDuplicate()
+            _ValidateRecords("duplicate")
         ).with_outputs(REJECTED, main=DUPLICATES)
+        rejected = [kept[REJECTED], duplicates[REJECTED]]
+        groups = None
+        if outputs.event_groups is not None:
+            checked = outputs.event_groups | "Validate event groups" >> beam.ParDo(
+                _ValidateRecords("event_group")
+            ).with_outputs(REJECTED, main=EVENT_GROUPS)
+            groups = checked[EVENT_GROUPS]
+            rejected.append(checked[REJECTED])
         dead_letters = (
-            (*outputs.dead_letters, kept[REJECTED], duplicates[REJECTED])
+            (*outputs.dead_letters, *rejected)
             | "All dead letters" >> beam.Flatten()
             | "Check dead letters" >> beam.Map(_checked_dead_letter)
         )
         return ValidOutputs(
-            kept[KEPT], kept[EVENTS], kept[ARTICLES], duplicates[DUPLICATES], dead_letters
+            kept[KEPT], kept[EVENTS], kept[ARTICLES], duplicates[DUPLICATES], dead_letters, groups
         )
 
 
@@ -152,15 +178,20 @@ class WriteOutputs(beam.PTransform):
             ARTICLES: options.articles_topic,
             DUPLICATES: options.duplicates_topic,
             DEAD_LETTERS: options.dead_letter_topic,
+            EVENT_GROUPS: options.event_groups_topic,
         }
 
     def expand(self, outputs: PipelineOutputs) -> None:
         valid = outputs | "Validate" >> ValidateOutputs()
         if self._options.output_dir:
             for kind in OUTPUT_KINDS:
-                getattr(valid, kind) | f"Write {kind} files" >> WriteAvroFiles(
-                    self._options.output_dir, kind
-                )
+                if getattr(valid, kind) is not None:
+                    getattr(valid, kind) | f"Write {kind} files" >> WriteAvroFiles(
+                        self._options.output_dir, kind
+                    )
+        if valid.event_groups is not None and self._topics[EVENT_GROUPS]:
+            # Keyed by group id for a compacted topic: the latest record of a group wins.
+            self._write_kafka(valid.event_groups, EVENT_GROUPS)
         # Each input's last output, passed on once written: a kept article after its events.
         last = {
             ARTICLES: valid.articles,

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import apache_beam as beam
 
 from pipelines.io.files import ReadArticleFiles, file_patterns
-from pipelines.io.kafka import ReadArticlesFromKafka
+from pipelines.io.kafka_source import ReadArticlesFromKafka
 from pipelines.options import NewsPipelineOptions
 
 DEFAULT_INPUT = "seeds/"
