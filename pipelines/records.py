@@ -24,6 +24,7 @@ SCHEMA_FILES = {
     "event": "event.avsc",
     "duplicate": "duplicate.avsc",
     "dead_letter": "dead_letter.avsc",
+    "event_group": "event_group.avsc",
 }
 # The dead-letter payload keeps at most this many bytes of the raw input.
 MAX_PAYLOAD_BYTES = 1_000_000
@@ -91,8 +92,30 @@ def lone_surrogate(data: dict[str, Any]) -> str | None:
     return None
 
 
-def make_article(data: dict[str, Any], origin: str) -> Record:
+def kafka_position(topic: str, partition: int, offset: int) -> Record:
+    """The typed position of a Kafka record (schema ``KafkaPosition``)."""
+    return {"topic": topic, "partition": partition, "offset": offset}
+
+
+def file_position(path: str, line: int | None = None) -> Record:
+    """The typed position of a file, or of one line of it (schema ``FilePosition``)."""
+    return {"file": path, "line": line}
+
+
+def display_origin(position: Record) -> str:
+    """The human-readable ``origin`` of a position: ``kafka:<topic>/<partition>@<offset>``,
+    ``<file>:<line>`` or ``<file>``."""
+    if "topic" in position:
+        return f"kafka:{position['topic']}/{position['partition']}@{position['offset']}"
+    line = position.get("line")
+    return position["file"] if line is None else f"{position['file']}:{line}"
+
+
+def make_article(data: dict[str, Any], origin: str, position: Record | None = None) -> Record:
     """An Article record from loosely typed input (JSON object, Kafka message, parsed file).
+
+    ``origin`` is where it was read, for people; ``position`` the same as typed fields, set by
+    the source (see ``kafka_position`` and ``file_position``).
 
     Raises ValueError with a readable message when the input cannot be an article.
     """
@@ -121,6 +144,8 @@ def make_article(data: dict[str, Any], origin: str) -> Record:
         "published_at": published_at,
         "language": data.get("language") or None,
         "origin": origin,
+        "position": position,
+        "story_id": None,  # set by the story step
     }
 
 
@@ -131,8 +156,11 @@ def make_dead_letter(
     origin: str,
     payload: bytes | str | None,
     article_id: str | None = None,
+    position: Record | None = None,
 ) -> Record:
-    """A DeadLetter record; the payload is kept as raw bytes (truncated when huge)."""
+    """A DeadLetter record; the payload is kept as raw bytes (truncated when huge).
+
+    ``position``: the typed position of the input it stands for, when it ends that input."""
     if isinstance(payload, str):
         payload = payload.encode("utf-8", errors="surrogateescape")
     payload = payload or b""
@@ -145,6 +173,7 @@ def make_dead_letter(
         "payload_truncated": len(payload) > MAX_PAYLOAD_BYTES,
         "article_id": article_id,
         "failed_at": now(),
+        "position": position,
     }
 
 
@@ -162,4 +191,5 @@ def make_duplicate(article: Record, duplicate_of: str, similarity: float, method
         "url": article.get("url"),
         "title": article.get("title"),
         "origin": article.get("origin"),
+        "position": article.get("position"),
     }

@@ -26,9 +26,11 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipelines import counting
+from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
+from pipelines.progress import ProgressReporter
 
 log = logging.getLogger("pipelines.run")
 # How long the start-up check waits for a Kafka broker to answer.
@@ -46,7 +48,9 @@ def _help_parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Beam options used most: --runner=DirectRunner|FlinkRunner, --streaming, "
-        "--direct_num_workers=N, --direct_running_mode=multi_processing, --flink_master=HOST:PORT.",
+        "--direct_num_workers=N, --direct_running_mode=multi_processing, --flink_master=HOST:PORT; "
+        "with FlinkRunner, the Flink runner's own options (--checkpointing_interval, "
+        "--state_backend, --savepoint_path, ...). Any other argument fails the run (exit 2).",
     )
     NewsPipelineOptions._add_argparse_args(parser)
     return parser
@@ -92,7 +96,7 @@ def check_kafka(bootstrap_servers: str, input_topic: str | None) -> None:
 
 
 def use_local_prism(options: PipelineOptions) -> None:
-    """Streaming on DirectRunner runs on Beam's Prism runner: use a locally built binary.
+    """Streaming on DirectRunner, and PrismRunner, run on Beam's Prism: use a local binary.
 
     Beam downloads Prism from GitHub releases at run time; where it cannot, it falls back to a
     runner whose Flatten drops elements in streaming. $PRISM_LOCATION, or the binary that
@@ -101,10 +105,11 @@ def use_local_prism(options: PipelineOptions) -> None:
     """
     standard = options.view_as(StandardOptions)
     prism = options.view_as(PrismRunnerOptions)
-    if not standard.streaming or prism.prism_location:
+    runner = standard.runner or "DirectRunner"
+    if prism.prism_location or runner not in ("DirectRunner", "PrismRunner"):
         return
-    if (standard.runner or "DirectRunner") not in ("DirectRunner", "PrismRunner"):
-        return
+    if runner == "DirectRunner" and not standard.streaming:
+        return  # batch on the in-process FnApiRunner
     portable = options.view_as(PortableOptions)
     if portable.job_server_timeout == PortableOptions().job_server_timeout:
         portable.job_server_timeout = STREAMING_JOB_SERVER_TIMEOUT_S
@@ -119,8 +124,24 @@ def use_local_prism(options: PipelineOptions) -> None:
         )
 
 
+def runner_name(options: PipelineOptions) -> str:
+    """The runner as a reader knows it: the in-process DirectRunner runs batch pipelines on
+    the FnApiRunner and streaming ones on Prism."""
+    runner = (options.view_as(StandardOptions).runner or "DirectRunner").rsplit(".", 1)[-1]
+    if runner == "DirectRunner":
+        return (
+            "the DirectRunner (Prism)"
+            if options.view_as(StandardOptions).streaming
+            else ("the DirectRunner (FnApiRunner)")
+        )
+    return runner
+
+
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
+    passed_on = check_pipeline_args(sys.argv[1:] if argv is None else argv)
+    if passed_on:
+        log.info("options passed on to the Flink job server: %s", " ".join(passed_on))
     options = PipelineOptions(argv)
     opts = options.view_as(NewsPipelineOptions)
     streaming = options.view_as(StandardOptions).streaming
@@ -141,13 +162,19 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
-    result = pipeline.run()
+    progress = ProgressReporter(opts.progress_interval, runner_name(options))
+    progress.start()
     try:
-        result.wait_until_finish()
-    except (KeyboardInterrupt, SystemExit):
-        log.warning("stopping: cancelling the pipeline")
-        result.cancel()
-        raise
+        result = pipeline.run()
+        progress.attach(result)
+        try:
+            result.wait_until_finish()
+        except (KeyboardInterrupt, SystemExit):
+            log.warning("stopping: cancelling the pipeline")
+            result.cancel()
+            raise
+    finally:
+        progress.stop()
     if streaming:
         return None
     totals = counting.summary(result)
@@ -169,9 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     if "-h" in argv or "--help" in argv:
         _help_parser().print_help()
         return 0
+    # The pipeline's own steps log at INFO, Beam's only warnings. force: an import-time
+    # warning of Beam may have configured the root logger already.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    logging.getLogger("pipelines").setLevel(logging.INFO)
     try:
         totals = run(argv)
     except ConfigurationError as e:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.clean import classify, clean_html, clean_text, normalize_text
-from pipelines.clean.lexicon import stoplist_for, stoplists
+from pipelines.clean.wordlists import stoplist_for, stoplists
 
 DATA = Path(__file__).parent / "data" / "clean"
 SEED = (DATA / "seed.txt").read_text(encoding="utf-8")

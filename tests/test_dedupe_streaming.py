@@ -11,8 +11,9 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from pipelines.dedupe import DedupeArticles, parse_duration
+from pipelines.dedupe import DedupeArticles
 from pipelines.dedupe.matching import article_order
+from pipelines.options import parse_duration
 from tests.test_dedupe import OTHER, STORY, article, syndicated
 
 HOUR = 3600

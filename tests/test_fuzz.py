@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pipelines.clean.transform import CleanError, clean_article
 from pipelines.extract.model import SpacyEventModelHandler, extract_batch
 from pipelines.io.files import ARTICLES, parse_file
-from pipelines.io.kafka import read_message
+from pipelines.io.kafka_source import read_message
 from pipelines.records import MAX_PAYLOAD_BYTES, is_valid, make_article
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,8 +20,9 @@ from pipelines import records
 from pipelines.consume import consume
 from pipelines.io.avro_wire import fingerprint
 from pipelines.io.files import ARTICLES, parse_file
-from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
 from pipelines.io.kafka_codec import encode_record
+from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.kafka_source import ReadArticlesFromKafka
 from pipelines.produce import article_files
 
 pytestmark = pytest.mark.kafka
@@ -129,7 +130,8 @@ def test_unbounded_read_keeps_reading_new_messages_and_commits_them(kafka):
     code = f"""
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
-from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
+from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.kafka_source import ReadArticlesFromKafka
 with beam.Pipeline(options=PipelineOptions(["--streaming"])) as p:
     read = p | ReadArticlesFromKafka({BOOTSTRAP!r}, {source!r}, "g-stream")
     read.articles | WriteToKafka({BOOTSTRAP!r}, {sink!r}, "article", key_field="article_id")
@@ -170,7 +172,7 @@ def test_write_to_kafka_writes_valid_records_keyed_and_dead_letters_invalid_ones
             p
             | beam.Create([event(), second, invalid])
             | WriteToKafka(BOOTSTRAP, topic, "event", key_field="event_id")
-        )
+        ).rejected
         assert_that(
             rejected | beam.Map(lambda d: (d["stage"], d["error_type"], d["origin"])),
             equal_to([("sink", "invalid_record", f"kafka:{topic}")]),

@@ -23,16 +23,17 @@ from stories import make_article
 
 from pipelines import counting
 from pipelines.consume import consume
-from pipelines.io.kafka import ReadArticlesFromKafka, WriteToKafka
 from pipelines.io.kafka_offsets import (
     CommitOffsets,
     Done,
     OffsetBook,
     Read,
     done_marks,
-    parse_origin,
     partition_key,
 )
+from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.kafka_source import ReadArticlesFromKafka
+from pipelines.records import file_position, kafka_position
 from pipelines.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,13 +98,13 @@ def test_state_stays_small_over_a_long_stream():
     assert (book.pending, book.early, book.ahead) == (set(), set(), [])
 
 
-def test_origins_name_the_partition_and_offset():
-    assert parse_origin("kafka:news.in-1/3@42") == ("news.in-1/3", 42)
-    assert parse_origin("kafka:news-out") is None  # a sink's dead letter: no input offset
-    assert parse_origin("seeds/a.txt:1") is None
-    assert parse_origin(None) is None
-    assert list(done_marks("news.in-1", "kafka:news.in-1/3@42")) == [("news.in-1/3", Done(42))]
-    assert list(done_marks("other", "kafka:news.in-1/3@42")) == []
+def test_positions_name_the_partition_and_offset():
+    from_kafka = {"position": kafka_position("news.in-1", 3, 42)}
+    assert list(done_marks(from_kafka, "news.in-1")) == [("news.in-1/3", Done(42))]
+    assert list(done_marks(from_kafka, "other")) == []
+    assert list(done_marks({"position": None}, "news.in-1")) == []  # a sink's dead letter
+    assert list(done_marks({"position": file_position("seeds/a.txt", 1)}, "news.in-1")) == []
+    assert list(done_marks({}, "news.in-1")) == []
 
 
 # --- against the broker -------------------------------------------------------------------
@@ -162,7 +163,7 @@ def test_source_to_sink_commits_past_transaction_markers(kafka):
             read.articles
             | WriteToKafka(BOOTSTRAP, sink, "article", "article_id", pass_written=True)
         ).written
-        done = written | beam.FlatMap(lambda article: done_marks(source, article["origin"]))
+        done = written | beam.FlatMap(lambda article: done_marks(article, source))
         _ = (read.read_offsets, done) | beam.Flatten() | CommitOffsets(BOOTSTRAP, "g-tx")
     # Records at 0-2 and 4-5, markers at 3 and 6: the commit reaches the end of the log.
     origins = sorted(

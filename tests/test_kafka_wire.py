@@ -10,13 +10,13 @@ import pytest
 
 from pipelines import records
 from pipelines.io import avro_wire
-from pipelines.io.kafka import DEAD_LETTERS, read_message
 from pipelines.io.kafka_codec import (
     BadMessage,
     decode_article_value,
     decode_record,
     encode_record,
 )
+from pipelines.io.kafka_source import DEAD_LETTERS, read_message
 
 # The Avro specification's CRC-64-AVRO fingerprint of the schema "null" (as a signed long:
 # 7195948357588979594), written little-endian in single-object headers.
@@ -31,11 +31,21 @@ def event() -> dict:
         "mode": None,
         "contexts": ["diplomatic"],
         "trigger": {"text": "agreed", "lemma": "agree", "start": 10, "end": 16},
-        "actor": [{"text": "Japan", "canonical": "Japan", "entity_type": "GPE"}],
+        "actor": [
+            {
+                "text": "Japan",
+                "canonical": "Japan",
+                "entity_type": "GPE",
+                "country": "JPN",
+                "sector": None,
+            }
+        ],
         "recipient": [],
         "location": None,
+        "place": None,
         "event_date": dt.date(2025, 11, 3),
         "date_text": "Monday",
+        "date_source": "text",
         "modality": "asserted",
         "negated": False,
         "sentence": "Japan agreed on Monday.",
@@ -48,6 +58,8 @@ def event() -> dict:
         "published_at": dt.datetime(2025, 11, 5, 8, 30, tzinfo=dt.UTC),
         "extractor_version": "test",
         "model": "test",
+        "story_id": None,
+        "event_group_id": None,
     }
 
 

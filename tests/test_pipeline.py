@@ -163,7 +163,7 @@ def test_graph_with_test_pipeline_and_assert_that(seeds_dir, tmp_path):
     with TestPipeline(options=options) as p:
         build(p, options)
     kinds = {os.path.basename(p).split("-")[0] for p in glob.glob(str(tmp_path / "*.avro"))}
-    assert kinds == {"events", "articles", "duplicates", "dead_letters"}
+    assert kinds == {"events", "articles", "duplicates", "dead_letters", "event_groups"}
     with TestPipeline() as p:
         event_types = (
             p
@@ -189,5 +189,6 @@ def test_inspect_prints_a_table_and_json(seed_run, capsys):
     assert inspect_main([str(out / "events-*.avro")]) == 0
     table = capsys.readouterr().out
     assert "Event records" in table and "CONSULT" in table
+    assert "[JPN" in table  # participants with their actor codes
     assert inspect_main(["--json", str(out / "dead_letters-*.avro")]) == 0
     assert '"stage": "read"' in capsys.readouterr().out

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipelines.clean.lexicon import READER_ADDRESS, STRONG_UI, WEAK_UI, stoplist_for
+from pipelines.clean.wordlists import READER_ADDRESS, STRONG_UI, WEAK_UI, stoplist_for
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|©")
 _LINK = re.compile(

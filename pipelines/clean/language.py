@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from pipelines.clean.lexicon import MIN_STOPLIST_COVERAGE, stopword_coverage
+from pipelines.clean.wordlists import MIN_STOPLIST_COVERAGE, stopword_coverage
 
 ENGLISH = "en"
 UNDETERMINED = "und"

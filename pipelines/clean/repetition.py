@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pipelines.clean.boilerplate import LENGTH_GOOD, STOPWORDS_GOOD, describe, key
-from pipelines.clean.lexicon import stoplist_for
+from pipelines.clean.wordlists import stoplist_for
 from pipelines.records import Record
 
 # Distinct articles of a source a paragraph must appear in to count as its boilerplate.
@@ -36,7 +36,7 @@ MAX_PARAGRAPHS = 400
 
 def source_of(article: Record) -> str:
     """The article's source: its ``source`` field, else its URL's host, else the file or topic
-    it came from (its origin without the position)."""
+    it came from (its typed position, else its origin, without the offset or line)."""
     if article.get("source"):
         return str(article["source"])
     try:
@@ -45,6 +45,10 @@ def source_of(article: Record) -> str:
         host = None
     if host:
         return host.removeprefix("www.")
+    position = article.get("position")
+    if position:
+        return f"kafka:{position['topic']}" if "topic" in position else position["file"]
+    # A record made outside the sources has no position, only its origin's display form.
     origin = str(article.get("origin") or "unknown")
     if origin.startswith("kafka:"):  # kafka:<topic>/<partition>@<offset>
         return origin.rsplit("/", 1)[0]

@@ -18,6 +18,7 @@ from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.pvalue import AsDict, TaggedOutput
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
+from pipelines import counting
 from pipelines.clean.language import ENGLISH, detect_language
 from pipelines.clean.repetition import (
     MIN_ARTICLES,
@@ -103,8 +104,8 @@ class CleanArticleFn(beam.DoFn):
         self.min_words = min_words
         self.non_english = non_english
         self.max_chars = max_chars
-        self.cleaned = Metrics.counter("clean", "articles_cleaned")
-        self.rejected = Metrics.counter("clean", "dead_letters")
+        self.cleaned = counting.counter(counting.CLEANED)
+        self.rejected = counting.counter(counting.DEAD_LETTERS)
 
     def process(self, article: Record) -> Iterator[Record | TaggedOutput]:
         try:
@@ -127,6 +128,7 @@ class CleanArticleFn(beam.DoFn):
                 origin=article.get("origin") or "unknown",
                 payload=article_payload(article),
                 article_id=article.get("article_id"),
+                position=article.get("position"),
             ),
         )
 

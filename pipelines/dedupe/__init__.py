@@ -4,6 +4,5 @@ Batch and streaming (stateful, with a horizon) behind one transform, ``DedupeArt
 """
 
 from pipelines.dedupe.batch import DUPLICATES, UNIQUE, DedupeArticles, DedupeResult
-from pipelines.dedupe.streaming import parse_duration
 
-__all__ = ["DUPLICATES", "UNIQUE", "DedupeArticles", "DedupeResult", "parse_duration"]
+__all__ = ["DUPLICATES", "UNIQUE", "DedupeArticles", "DedupeResult"]

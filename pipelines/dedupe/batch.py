@@ -34,10 +34,11 @@ from pipelines.dedupe.matching import (
     article_order,
     bucket_keys,
     check_threshold,
+    duplicate,
     verify,
 )
 from pipelines.dedupe.minhash import fingerprint, text_shingles
-from pipelines.records import Record, make_duplicate
+from pipelines.records import Record
 
 SHINGLES = "shingles"
 REQUESTS = "requests"
@@ -126,9 +127,7 @@ def _first_of_id(element):
     first, *repeats = sorted(deliveries, key=article_order)
     yield article_id, first
     for article in repeats:
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES, make_duplicate(article, first["article_id"], 1.0, "id")
-        )
+        yield duplicate(article)
 
 
 def _decide(element, threshold: float):
@@ -145,10 +144,7 @@ def _decide(element, threshold: float):
         yield article
         return
     match = min(matches)
-    yield beam.pvalue.TaggedOutput(
-        DUPLICATES,
-        make_duplicate(article, match.kept_id, -match.negative_similarity, match.method),
-    )
+    yield duplicate(article, match)
 
 
 class DedupeArticles(beam.PTransform):

@@ -7,8 +7,9 @@ from typing import NamedTuple
 import apache_beam as beam
 import numpy as np
 
+from pipelines import counting
 from pipelines.dedupe.minhash import Fingerprint, similarity
-from pipelines.records import Record
+from pipelines.records import Record, make_duplicate
 
 UNIQUE = "unique"
 DUPLICATES = "duplicates"
@@ -39,6 +40,20 @@ class Match(NamedTuple):
     kept_id: str
     negative_similarity: float  # negated: at equal order, the most similar wins
     method: str  # exact or near
+
+
+_DUPLICATES = counting.counter(counting.DUPLICATES)
+
+
+def duplicate(article: Record, match: Match | None = None) -> beam.pvalue.TaggedOutput:
+    """The Duplicate record of ``article`` on the ``duplicates`` output, counted: of the
+    article ``match`` names, or (no match) an ``id`` duplicate of its own id's first delivery."""
+    _DUPLICATES.inc()
+    if match is None:
+        record = make_duplicate(article, article["article_id"], 1.0, "id")
+    else:
+        record = make_duplicate(article, match.kept_id, -match.negative_similarity, match.method)
+    return beam.pvalue.TaggedOutput(DUPLICATES, record)
 
 
 def check_threshold(threshold: float) -> float:

@@ -1,20 +1,27 @@
 # ruff: noqa: B008  (Beam declares state and timer parameters as argument defaults)
-"""Streaming de-duplication: stateful, first-seen wins, memory bounded by a time horizon.
+"""Streaming de-duplication: stateful, first seen wins, memory bounded by a time horizon.
 
-GroupByKey never fires on an unbounded global window, so the decision is spread over keyed
-state, in five steps chained one after the other (each step forwards what a later step needs,
-because the streaming DirectRunner never feeds a stateful step from a Flatten of two streams):
+A GroupByKey never fires on an unbounded global window, so the decision is made in keyed
+state. It takes five stateful steps, and they form a relay: each step passes on, besides
+its own answers, what a later step will need (the admitted article travels through the band
+index to the collector and the verifier). The natural shape would feed a step from a
+``Flatten`` of two earlier steps' outputs (the article and its bucket answers); on the
+streaming DirectRunner (Beam's Prism runner) a stateful step fed by such a Flatten of two
+unbounded streams received nothing, so nothing left dedupe (Prism stalls flattening
+unbounded PCollections: https://github.com/apache/beam/issues/33815). Hence one chain, each
+step keyed by what it needs:
 
-1. ``_IdGate`` (key: article_id) passes the first delivery of an id and makes later ones
-   ``id`` duplicates; it stamps the arrival order and fingerprints the article.
-2. ``_BandIndex`` (key: exact-text or LSH band key) holds a small reference to every recent
-   article of its bucket and answers each newcomer with the earlier ones.
-3. ``_Collect`` (key: article_id) gathers the answers of all the article's buckets and sends
-   one probe, with the article's shingles, to each distinct near candidate.
-4. ``_Fingerprints`` (key: article_id) holds an article's shingles and verifies probes
-   against them with the same similarity as batch.
-5. ``_Decide`` (key: article_id) waits for every verdict and keeps the article, or names the
-   earliest article it duplicates, exactly as batch would on the same order.
+1. ``_AdmitFirstDelivery`` (key: article_id) passes the first delivery of an id and makes
+   later ones ``id`` duplicates; it stamps the arrival order, fingerprints the article and
+   sends a reference to each of its buckets, the admitted article to the next steps.
+2. ``_FindEarlierInBuckets`` (key: exact-text or LSH band key) holds a small reference to
+   every recent article of its bucket and answers each newcomer with the earlier ones.
+3. ``_ProbeNearCandidates`` (key: article_id) gathers the answers of all the article's
+   buckets and sends one probe, with the article's shingles, to each distinct near candidate.
+4. ``_VerifyProbes`` (key: article_id) holds an article's shingles and verifies later
+   articles' probes against them with the same similarity as batch.
+5. ``_KeepOrNameOriginal`` (key: article_id) waits for every verdict and keeps the article,
+   or names the earliest article it duplicates, exactly as batch would on the same order.
 
 Each article's shingles are held once (step 4); the other steps hold a timestamp or a small
 reference. Event-time timers drop every entry once the watermark passes its timestamp plus
@@ -26,7 +33,6 @@ the DirectRunner and by Flink's portable runner.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any, NamedTuple
 
@@ -51,29 +57,17 @@ from pipelines.dedupe.matching import (
     Match,
     bucket_keys,
     check_threshold,
+    duplicate,
 )
 from pipelines.dedupe.minhash import fingerprint, similarity
-from pipelines.records import Record, make_duplicate
+from pipelines.records import Record
 
 BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
 _BANDS = "bands"
-_ENTRY_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_ADMITTED_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
 _LOG = logging.getLogger(__name__)
 _KEYED = tuple[str, Any]  # str keys: a deterministic key coder for the state
 _GRACE = Duration(micros=1000)  # entries live strictly longer than the horizon
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as ``90s``, ``15m``, ``36h``, ``7d`` or ``2w``."""
-    found = _DURATION.match(text or "")
-    if not found:
-        raise ValueError(f"not a duration (expected e.g. 36h, 7d): {text!r}")
-    seconds = round(float(found[1]) * _UNIT_SECONDS[found[2]])
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
-    return seconds
 
 
 class Ref(NamedTuple):
@@ -84,7 +78,7 @@ class Ref(NamedTuple):
     micros: int  # event timestamp
 
 
-class Entry(NamedTuple):
+class Admitted(NamedTuple):
     """An admitted article, with what the later steps need of it."""
 
     article: Record
@@ -100,7 +94,8 @@ class Probe(NamedTuple):
 
 
 class _Expected(NamedTuple):
-    """What ``_Decide`` waits for: the article, its exact match if any, and the verdicts."""
+    """What ``_KeepOrNameOriginal`` waits for: the article, its exact match if any, and how
+    many verdicts."""
 
     article: Record
     exact: Match | None
@@ -111,30 +106,32 @@ def _within(a: Ref, b: Ref, horizon: Duration) -> bool:
     return abs(a.micros - b.micros) <= horizon.micros
 
 
-class _Expiring:
-    """Event-time expiry shared by the stateful steps: a timer at the earliest expiry."""
+class _ExpiringStep(beam.DoFn):
+    """A stateful step whose entries expire one horizon (event time) after their timestamp:
+    each sets a timer at the earliest expiry and counts what it adds and drops."""
 
-    def __init__(self, horizon_seconds: int, step: str):
-        self.horizon = Duration(seconds=horizon_seconds)
-        self.added = Metrics.counter("dedupe_state", f"{step}_entries_added")
-        self.expired = Metrics.counter("dedupe_state", f"{step}_entries_expired")
-        self.held = Metrics.distribution("dedupe_state", f"{step}_entries_per_key")
-
-    def expiry(self, micros: int) -> Timestamp:
-        return Timestamp(micros=micros) + self.horizon + _GRACE
-
-
-class _IdGate(beam.DoFn):
-    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
-
-    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
-    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+    STEP = ""  # the step's name in its ``dedupe_state`` metrics
 
     def __init__(self, horizon_seconds: int):
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "id_gate")
+        self.horizon = Duration(seconds=self._horizon_seconds)
+        self.added = Metrics.counter("dedupe_state", f"{self.STEP}_entries_added")
+        self.expired = Metrics.counter("dedupe_state", f"{self.STEP}_entries_expired")
+        self.held = Metrics.distribution("dedupe_state", f"{self.STEP}_entries_per_key")
+
+    def expiry(self, micros: int) -> Timestamp:
+        return Timestamp(micros=micros) + self.horizon + _GRACE
+
+
+class _AdmitFirstDelivery(_ExpiringStep):
+    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
+
+    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    STEP = "first_delivery"
 
     def process(
         self,
@@ -145,28 +142,26 @@ class _IdGate(beam.DoFn):
     ):
         article_id, article = element
         first = seen.read()
-        if first is not None and timestamp.micros - first.micros <= self._state.horizon.micros:
-            yield beam.pvalue.TaggedOutput(
-                DUPLICATES, make_duplicate(article, article_id, 1.0, "id")
-            )
+        if first is not None and timestamp.micros - first.micros <= self.horizon.micros:
+            yield duplicate(article)
             return
         ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
         if first is None:
-            self._state.added.inc()
+            self.added.inc()
         seen.write(ref)
-        expire.set(self._state.expiry(ref.micros))
+        expire.set(self.expiry(ref.micros))
         fp = fingerprint(article.get("text") or "")
-        yield _ENTRY_PREFIX + article_id, Entry(article, ref, fp.shingles)
+        yield _ADMITTED_PREFIX + article_id, Admitted(article, ref, fp.shingles)
         for key in bucket_keys(fp):
             yield key, ref
 
     @on_timer(EXPIRE)
     def expire(self, seen=beam.DoFn.StateParam(SEEN)):
         seen.clear()
-        self._state.expired.inc()
+        self.expired.inc()
 
 
-class _BandIndex(beam.DoFn):
+class _FindEarlierInBuckets(_ExpiringStep):
     """Per bucket key: the recent articles; each newcomer learns the earlier ones.
 
     The expiry timer is always set to the earliest expiry of the members (setting a timer
@@ -176,11 +171,7 @@ class _BandIndex(beam.DoFn):
     MEMBERS = BagStateSpec("members", PickleCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
-    def __init__(self, horizon_seconds: int):
-        self._horizon_seconds = horizon_seconds
-
-    def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "band_index")
+    STEP = "buckets"
 
     def process(
         self,
@@ -189,16 +180,16 @@ class _BandIndex(beam.DoFn):
         expire=beam.DoFn.TimerParam(EXPIRE),
     ):
         key, ref = element
-        if isinstance(ref, Entry):
+        if isinstance(ref, Admitted):
             yield ref.ref.article_id, ref
             return
         held = list(members.read())
-        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self._state.horizon)]
+        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self.horizon)]
         yield ref.article_id, (_BANDS, key.startswith(EXACT_PREFIX), earlier)
         members.add(ref)
-        self._state.added.inc()
-        self._state.held.update(len(held) + 1)
-        expire.set(self._state.expiry(min(m.micros for m in (*held, ref))))
+        self.added.inc()
+        self.held.update(len(held) + 1)
+        expire.set(self.expiry(min(m.micros for m in (*held, ref))))
 
     @on_timer(EXPIRE)
     def expire(
@@ -208,11 +199,11 @@ class _BandIndex(beam.DoFn):
         timer=beam.DoFn.TimerParam(EXPIRE),
     ):
         held = list(members.read())
-        alive = [m for m in held if self._state.expiry(m.micros) > fired]
-        self._state.expired.inc(len(held) - len(alive))
-        self._state.held.update(len(alive))
+        alive = [m for m in held if self.expiry(m.micros) > fired]
+        self.expired.inc(len(held) - len(alive))
+        self.held.update(len(alive))
         _LOG.debug(
-            "band index: %d entries expired, %d held",
+            "buckets: %d entries expired, %d held",
             len(held) - len(alive),
             len(alive),
             extra={"dedupe_expired": len(held) - len(alive), "dedupe_held": len(alive)},
@@ -221,14 +212,14 @@ class _BandIndex(beam.DoFn):
         for m in alive:
             members.add(m)
         if alive:
-            timer.set(min(self._state.expiry(m.micros) for m in alive))
+            timer.set(min(self.expiry(m.micros) for m in alive))
 
 
-class _Collect(beam.DoFn):
+class _ProbeNearCandidates(beam.DoFn):
     """Per article: all bucket answers in, then one probe per distinct earlier near candidate.
 
     An answer only moves a counter, and joins the bag when it names earlier articles, so an
-    article costs two small state operations per bucket (the Entry is read once, at the end).
+    article costs two small state operations per bucket (the Admitted is read once, at the end).
     The earliest exact-text match, if any, is final unless a near candidate came earlier.
     """
 
@@ -244,7 +235,7 @@ class _Collect(beam.DoFn):
         named=beam.DoFn.StateParam(NAMED),
     ):
         article_id, part = element
-        if isinstance(part, Entry):
+        if isinstance(part, Admitted):
             entry, heard = part, answers.read() or 0
             if heard < BUCKETS_PER_ARTICLE:
                 entry_state.write(entry)
@@ -265,7 +256,7 @@ class _Collect(beam.DoFn):
         yield from self._probes(article_id, entry, got)
 
     @staticmethod
-    def _probes(article_id: str, entry: Entry, got: list[tuple[bool, list[Ref]]]):
+    def _probes(article_id: str, entry: Admitted, got: list[tuple[bool, list[Ref]]]):
         exact_refs, near_refs = [], {}
         for is_exact, refs in got:
             if is_exact:
@@ -283,7 +274,7 @@ class _Collect(beam.DoFn):
             yield candidate.article_id, Probe(entry.ref, entry.shingles)
 
 
-class _Fingerprints(beam.DoFn):
+class _VerifyProbes(_ExpiringStep):
     """Per article: its shingles for the horizon; verifies the probes of later articles.
 
     A probe that arrives before the shingles waits for them, or for the expiry.
@@ -293,12 +284,11 @@ class _Fingerprints(beam.DoFn):
     WAITING = BagStateSpec("waiting", PickleCoder())
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
-    def __init__(self, threshold: float, horizon_seconds: int):
-        self._threshold = threshold
-        self._horizon_seconds = horizon_seconds
+    STEP = "verify_probes"
 
-    def setup(self):
-        self._state = _Expiring(self._horizon_seconds, "fingerprints")
+    def __init__(self, threshold: float, horizon_seconds: int):
+        super().__init__(horizon_seconds)
+        self._threshold = threshold
 
     def process(
         self,
@@ -311,10 +301,10 @@ class _Fingerprints(beam.DoFn):
         if isinstance(message, _Expected):
             yield article_id, message
             return
-        if isinstance(message, Entry):
+        if isinstance(message, Admitted):
             own.write((message.ref, message.shingles))
-            self._state.added.inc()
-            expire.set(self._state.expiry(message.ref.micros))
+            self.added.inc()
+            expire.set(self.expiry(message.ref.micros))
             for probe in waiting.read():
                 yield self._verdict(message.ref, message.shingles, probe)
             waiting.clear()
@@ -322,7 +312,7 @@ class _Fingerprints(beam.DoFn):
         stored = own.read()
         if stored is None:
             waiting.add(message)
-            expire.set(self._state.expiry(message.ref.micros))
+            expire.set(self.expiry(message.ref.micros))
             return
         yield self._verdict(*stored, message)
 
@@ -336,12 +326,12 @@ class _Fingerprints(beam.DoFn):
         for probe in waiting.read():  # the candidate expired before it was seen here
             yield probe.ref.article_id, None
         if own.read() is not None:
-            self._state.expired.inc()
+            self.expired.inc()
         own.clear()
         waiting.clear()
 
 
-class _Decide(beam.DoFn):
+class _KeepOrNameOriginal(beam.DoFn):
     """Per article: once every verdict is in, keep it or name the earliest it duplicates."""
 
     EXPECTED = ReadModifyWriteStateSpec("expected", PickleCoder())
@@ -369,10 +359,7 @@ class _Decide(beam.DoFn):
             yield wanted.article
             return
         match = min(matches)
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES,
-            make_duplicate(wanted.article, match.kept_id, -match.negative_similarity, match.method),
-        )
+        yield duplicate(wanted.article, match)
 
 
 class StreamingDedupe(beam.PTransform):
@@ -396,15 +383,18 @@ class StreamingDedupe(beam.PTransform):
         gated = (
             articles
             | "Key by id" >> beam.Map(lambda a: (a["article_id"], a)).with_output_types(_KEYED)
-            | "Id gate" >> keyed(_IdGate(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
+            | "Admit first delivery"
+            >> keyed(_AdmitFirstDelivery(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
         )
         decided = (
             gated[_BANDS]
-            | "Band index" >> keyed(_BandIndex(self._horizon))
-            | "Collect" >> keyed(_Collect())
-            | "Verify" >> keyed(_Fingerprints(self._threshold, self._horizon))
-            | "Decide"
-            >> beam.ParDo(_Decide()).with_input_types(_KEYED).with_outputs(DUPLICATES, main=UNIQUE)
+            | "Find earlier in buckets" >> keyed(_FindEarlierInBuckets(self._horizon))
+            | "Probe near candidates" >> keyed(_ProbeNearCandidates())
+            | "Verify probes" >> keyed(_VerifyProbes(self._threshold, self._horizon))
+            | "Keep or name original"
+            >> beam.ParDo(_KeepOrNameOriginal())
+            .with_input_types(_KEYED)
+            .with_outputs(DUPLICATES, main=UNIQUE)
         )
         duplicates = (gated[DUPLICATES], decided[DUPLICATES]) | "Duplicates" >> beam.Flatten()
         return DedupeResult(decided[UNIQUE], duplicates)

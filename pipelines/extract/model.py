@@ -16,8 +16,10 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
+from pipelines.geo.gazetteer import DEFAULT_CITY_POPULATION, Gazetteer, load_gazetteer
 
 # Components the rules read: tokens, tags, lemmas, the parse (also sentences) and entities.
 USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"}
@@ -25,11 +27,14 @@ USED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer
 
 @dataclass
 class LoadedModel:
-    """What a worker holds: the spaCy pipeline and the trigger lexicon."""
+    """What a worker holds: the spaCy pipeline, the trigger lexicon, the actor codes and the
+    gazetteer."""
 
     nlp: Language
     lexicon: Lexicon
     name: str
+    actors: ActorIndex
+    gazetteer: Gazetteer
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         lexicon: str | None = None,
         batch_size: int = 32,
         share_across_processes: bool = False,
+        gazetteer_cities: int = DEFAULT_CITY_POPULATION,
     ) -> None:
         # Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles (spaCy's
         # time grows linearly with the batch), which costs spaCy about 10%. A bundle's last
@@ -89,15 +95,23 @@ class SpacyEventModelHandler(ModelHandler[dict, PredictionResult, LoadedModel]):
         self._lexicon_path = lexicon
         self._batch_size = batch_size
         self._share = share_across_processes
+        self._gazetteer_cities = gazetteer_cities
 
     def batch_elements_kwargs(self) -> dict[str, int]:
-        """Fixed-size batches: Beam's adaptive batching shrinks them to 1-2 articles, and
-        spaCy is about 10% faster on batches."""
+        """Fixed-size batches: Beam's adaptive batching shrinks them to one or two articles,
+        and spaCy parses a batch faster than its articles one by one."""
         return {"min_batch_size": self._batch_size, "max_batch_size": self._batch_size}
 
     def load_model(self) -> LoadedModel:
         nlp = load_spacy(self._spacy_model)
-        return LoadedModel(nlp, load_lexicon(self._lexicon_path), model_name(nlp))
+        lexicon = load_lexicon(self._lexicon_path)
+        return LoadedModel(
+            nlp,
+            lexicon,
+            model_name(nlp),
+            load_actor_index(),
+            load_gazetteer(self._gazetteer_cities),
+        )
 
     def share_model_across_processes(self) -> bool:
         return self._share
@@ -121,7 +135,10 @@ def _failure(step: str, error: BaseException) -> Extraction:
 
 def _extract_one(model: LoadedModel, article: dict, docs) -> Extraction:
     try:
-        return Extraction(events_from_docs(docs, article, model.lexicon, model.name))
+        events = events_from_docs(
+            docs, article, model.lexicon, model.name, model.actors, model.gazetteer
+        )
+        return Extraction(events)
     except Exception as e:  # a rule failing on one article must not stop the batch
         return _failure("event rules", e)
 

@@ -1,9 +1,15 @@
 """Participants of events: noun phrases, coordination, apposition, aliases and references.
 
 An :class:`ArticleContext` is built once per article. It holds the in-article alias table
-("Takaichi" -> "Sanae Takaichi", "APEC" -> "Asia-Pacific Economic Cooperation") and the
+("Takaichi" -> "Sanae Takaichi", "APEC" -> "Asia-Pacific Economic Cooperation"), the
 mentions of named entities in order, which resolve pronouns ("she", "they") and plural
-references ("the two leaders") to the people or groups named before.
+references ("the two leaders") to the people or groups named before, and the actor code of
+each person the article gives a role ("Japan's prime minister, Sanae Takaichi": JPN GOV),
+which a later "Takaichi" or "she" carries.
+
+Every participant gets ``country`` and ``sector`` (:mod:`pipelines.extract.actors`): from its
+own noun phrase, then its apposition, then the article's code for its canonical name, then
+the dictionaries' entry for that name.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
+
+from pipelines.extract.actors import NO_CODE, ActorCode, ActorCoder
 
 Participant = dict[str, str | None]
 
@@ -95,7 +103,6 @@ PERSON_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "h
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 THING_PRONOUNS = {"it", "its"}
 SPEAKER_PRONOUNS = {"i", "me", "my", "we", "us", "our", "you", "your"}
-RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
 PERSON_GROUP_NOUNS = {
     "leader",
     "president",
@@ -133,6 +140,7 @@ class ArticleContext:
     mentions: list[Mention] = field(default_factory=list)
     genders: dict[str, str] = field(default_factory=dict)
     sentence_subjects: dict[int, list[Participant]] = field(default_factory=dict)
+    codes: dict[str, ActorCode] = field(default_factory=dict)  # canonical person -> code
 
     def canonical(self, name: str, entity_type: str | None = None) -> str:
         """The full in-article name for ``name`` (titles and possessive stripped)."""
@@ -173,9 +181,28 @@ def _is_subject(token: Token) -> bool:
     return False
 
 
-def build_context(sentences: list[Span], offsets: list[int]) -> ArticleContext:
-    """Aliases and mentions from the sentences of an article (all chunks, in order);
-    ``offsets[i]`` is the article-wide token offset of sentence i's Doc."""
+def phrase_code(coder: ActorCoder | None, head: Token) -> ActorCode:
+    """The actor code of the noun phrase headed by ``head``, its appositions filling in."""
+    if coder is None:
+        return NO_CODE
+    span = phrase_span(head)
+    code = coder.code_tokens([t.text for t in span], head.i - span.start)
+    related = [c for c in head.children if c.dep_ == "appos"]
+    if head.dep_ == "appos":
+        related.append(head.head)
+    for other in related:
+        if code.complete:
+            break
+        span = phrase_span(other)
+        code = code.filled_from(coder.code_tokens([t.text for t in span], other.i - span.start))
+    return code
+
+
+def build_context(
+    sentences: list[Span], offsets: list[int], coder: ActorCoder | None = None
+) -> ArticleContext:
+    """Aliases, mentions and people's codes from the sentences of an article (all chunks, in
+    order); ``offsets[i]`` is the article-wide token offset of sentence i's Doc."""
     ctx = ArticleContext()
     sentence_ents = [sent.ents for sent in sentences]  # Span.ents scans all of the Doc's
     for ent in (ent for ents in sentence_ents for ent in ents):
@@ -196,6 +223,11 @@ def build_context(sentences: list[Span], offsets: list[int]) -> ArticleContext:
     for i, sent in enumerate(sentences):
         seen: set[int] = set()
         for ent in sentence_ents[i]:
+            if ent.label_ == "PERSON" and coder is not None:
+                name = ctx.canonical(ent.text, ent.label_)
+                code = ctx.codes.get(name, NO_CODE)
+                if not code.complete:
+                    ctx.codes[name] = code.filled_from(phrase_code(coder, ent.root))
             if ent.label_ in NAMED:
                 seen.update(t.i for t in ent)
                 ctx.mentions.append(
@@ -229,6 +261,7 @@ class Resolver:
     ctx: ArticleContext
     sentences: list[Span]
     offsets: list[int]  # article-wide token offset of each sentence's doc
+    coder: ActorCoder | None = None
 
     def participants(
         self, token: Token, sentence_index: int, exclude: set[str] | None = None
@@ -237,13 +270,26 @@ class Resolver:
         heads = [token, *[c for c in token.conjuncts if c.i > token.i]]
         out: list[Participant] = []
         for head in heads:
-            out.extend(self._one(head, sentence_index, exclude or set()))
+            found = self._one(head, sentence_index, exclude or set())
+            out.extend(self._coded(p, NO_CODE) for p in found)
         seen, unique = set(), []
         for p in out:
             if p["canonical"] not in seen:
                 seen.add(p["canonical"])
                 unique.append(p)
         return unique
+
+    def _coded(self, p: Participant, code: ActorCode) -> Participant:
+        """``p`` with country and sector: ``code`` (of its own phrase), filled in from the
+        article's code for its canonical name, then from the dictionaries' entry for it."""
+        if "country" in p:  # a group pronoun's copy of an already coded participant
+            return p
+        name = p["canonical"] or ""
+        if not code.complete:
+            code = code.filled_from(self.ctx.codes.get(name, NO_CODE))
+        if not code.complete and self.coder is not None:
+            code = code.filled_from(self.coder.code_text(name))
+        return dict(p, country=code.country, sector=code.sector)
 
     def _one(self, head: Token, sentence_index: int, exclude: set[str]) -> list[Participant]:
         head = _descend_partitive(head)
@@ -254,17 +300,21 @@ class Resolver:
         if group:
             return group
         text = phrase_text(head)
+        code = phrase_code(self.coder, head)
         ent = _entity_of(head)
         if ent is not None:
-            return [self._participant(text, ent.text, ent.label_)]
+            return [self._coded(self._participant(text, ent.text, ent.label_), code)]
         for child in head.children:
             if child.dep_ == "appos":
                 appos_ent = _entity_of(child) or _first_entity(child)
                 if appos_ent is not None and appos_ent.label_ in NAMED:
-                    return [self._participant(text, appos_ent.text, appos_ent.label_)]
+                    found = self._participant(text, appos_ent.text, appos_ent.label_)
+                    return [self._coded(found, code)]
         if head.lower_ in self.ctx.alias_types:
-            return [self._participant(text, head.text, self.ctx.alias_types[head.lower_])]
-        return [{"text": text, "canonical": _strip_name(text, None), "entity_type": None}]
+            found = self._participant(text, head.text, self.ctx.alias_types[head.lower_])
+            return [self._coded(found, code)]
+        found = {"text": text, "canonical": _strip_name(text, None), "entity_type": None}
+        return [self._coded(found, code)]
 
     def _participant(self, text: str, name: str, label: str) -> Participant:
         return {
@@ -377,7 +427,16 @@ class Resolver:
     def subjects(self, sentence_index: int, before: int | None = None) -> list[Participant]:
         """The participants of the main subject of a sentence (before a position, if given)."""
         sent = self.sentences[sentence_index]
-        cands = [t for t in sent if t.dep_ in SUBJECT_DEPS and t.pos_ != "PRON"]
+        cands = [
+            t
+            for t in sent
+            if t.dep_ in SUBJECT_DEPS
+            and t.pos_ != "PRON"
+            # a pronoun mis-tagged (a capitalised "THEY"): resolving it would ask for the
+            # subjects again, without end
+            and t.lower_ not in PERSON_PRONOUNS
+            and t.lower_ not in GROUP_PRONOUNS
+        ]
         if before is not None:
             cands = [t for t in cands if self.position(t, sentence_index) < before]
         if not cands:
@@ -423,8 +482,13 @@ def _first_entity(token: Token, labels: set[str] = NAMED) -> Span | None:
 
 
 def phrase_text(head: Token) -> str:
-    """The words of the noun phrase headed by ``head``, without clauses, appositions and
-    conjuncts (which are participants of their own)."""
+    """The words of the noun phrase headed by ``head`` (see :func:`phrase_span`)."""
+    return phrase_span(head).text
+
+
+def phrase_span(head: Token) -> Span:
+    """The noun phrase headed by ``head``, without clauses, appositions and conjuncts
+    (which are participants of their own)."""
     kept = {head.i}
     for child in head.children:
         if child.dep_ in EXCLUDED_CHILD_DEPS:
@@ -443,4 +507,4 @@ def phrase_text(head: Token) -> str:
         span = span[1:]
     while len(span) > 1 and span[-1].pos_ in {"PUNCT", "PART"} and span[-1].text != "'s":
         span = span[:-1]
-    return span.text
+    return span

@@ -10,6 +10,7 @@ from typing import Any
 from spacy.tokens import Span, Token
 
 from pipelines.extract import arguments as args
+from pipelines.extract.actors import ActorCoder, ActorIndex
 from pipelines.extract.lexicon import Lexicon, singular
 from pipelines.extract.participants import (
     SPEAKER_PRONOUNS,
@@ -32,8 +33,6 @@ FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
 OBLIGATION_AUX = {"must", "should"}
 CONDITION_MARKS = {"if", "unless"}
-OPEN_QUOTES = '“"«'
-CLOSE_QUOTES = '”"»'
 
 
 @dataclass(frozen=True)
@@ -230,13 +229,15 @@ class SentenceExtractor:
         offsets: list[int],
         char_offsets: list[int],
         provenance: Provenance,
+        actors: ActorIndex,
     ) -> None:
         self.lex = lex
         self.sentences = sentences
         self.char_offsets = char_offsets
         self.provenance = provenance
-        ctx = build_context(sentences, offsets)
-        self.resolver = Resolver(ctx, sentences, offsets)
+        coder = ActorCoder(actors, provenance.article.get("published_at"))
+        ctx = build_context(sentences, offsets, coder)
+        self.resolver = Resolver(ctx, sentences, offsets, coder)
         self.resolver.learn_genders()
         self.event_nouns = frozenset(lex.nouns)
         self.party_words = lex.agent_nouns | PARTY_NOUNS | _synset_heads(lex, PARTY_SYNSETS)

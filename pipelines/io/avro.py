@@ -1,4 +1,4 @@
-"""Avro file sinks: records validated against their schema, then written with Beam's Avro IO."""
+"""Avro file sinks: each kind of output record written with Beam's Avro IO."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.io.avroio import WriteToAvro
 
 from pipelines.options import ConfigurationError
-from pipelines.records import Record, article_payload, is_valid, make_dead_letter, schema
+from pipelines.records import schema
 
 # Output files: <output>/<kind>-SSSSS-of-NNNNN.avro
 OUTPUT_KINDS = {
@@ -18,48 +18,12 @@ OUTPUT_KINDS = {
     "articles": "article",
     "duplicates": "duplicate",
     "dead_letters": "dead_letter",
+    "event_groups": "event_group",
 }
-INVALID = "invalid"
 # prepare_output_dir writes this much to prove the output folder takes data.
 PROBE_BYTES = 1 << 20
 
 log = logging.getLogger(__name__)
-
-
-class _ValidateFn(beam.DoFn):
-    def __init__(self, schema_name: str):
-        self._schema_name = schema_name
-
-    def process(self, record: Record):
-        if is_valid(self._schema_name, record):
-            yield record
-            return
-        message = f"record does not validate against schemas/{self._schema_name}.avsc"
-        origin = record.get("origin") or record.get("article_id") or "unknown"
-        yield beam.pvalue.TaggedOutput(
-            INVALID,
-            make_dead_letter(
-                "sink",
-                "schema_violation",
-                message,
-                str(origin),
-                article_payload(record),
-                record.get("article_id"),
-            ),
-        )
-
-
-class ValidateRecords(beam.PTransform):
-    """Records -> main output (valid against ``schema_name``) and ``invalid`` dead letters."""
-
-    def __init__(self, schema_name: str):
-        super().__init__()
-        self._schema_name = schema_name
-
-    def expand(self, records):
-        return records | beam.ParDo(_ValidateFn(self._schema_name)).with_outputs(
-            INVALID, main="valid"
-        )
 
 
 def output_prefix(output: str, kind: str) -> str:

@@ -11,8 +11,16 @@ import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines import counting
 from pipelines.options import ConfigurationError
-from pipelines.records import Record, lone_surrogate, make_article, make_dead_letter
+from pipelines.records import (
+    Record,
+    display_origin,
+    file_position,
+    lone_surrogate,
+    make_article,
+    make_dead_letter,
+)
 
 TEXT_EXTENSIONS = (".txt",)
 JSONL_EXTENSIONS = (".jsonl",)
@@ -25,40 +33,48 @@ DEAD_LETTERS = "dead_letters"
 log = logging.getLogger(__name__)
 
 
-def _read_dead_letter(error_type: str, message: str, origin: str, payload: bytes) -> tuple:
-    return DEAD_LETTERS, make_dead_letter("read", error_type, message, origin, payload)
+def _read_dead_letter(error_type: str, message: str, position: Record, payload: bytes) -> tuple:
+    origin = display_origin(position)
+    return DEAD_LETTERS, make_dead_letter(
+        "read", error_type, message, origin, payload, position=position
+    )
 
 
-def _decode(data: bytes, origin: str) -> tuple[str | None, tuple | None]:
+def _article(data: dict, position: Record) -> tuple[str, Record]:
+    return ARTICLES, make_article(data, display_origin(position), position)
+
+
+def _decode(data: bytes, position: Record) -> tuple[str | None, tuple | None]:
     """UTF-8 text (a leading BOM dropped), or a dead letter saying where decoding failed."""
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as e:
         message = f"not valid UTF-8 at byte {e.start}: {e.reason}"
-        return None, _read_dead_letter("undecodable_bytes", message, origin, data)
+        return None, _read_dead_letter("undecodable_bytes", message, position, data)
 
 
 def _parse_text(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
-    text, dead = _decode(data, path)
+    where = file_position(path)
+    text, dead = _decode(data, where)
     if dead:
         yield dead
         return
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        yield _read_dead_letter("no_text", "the file is empty or only whitespace", path, data)
+        yield _read_dead_letter("no_text", "the file is empty or only whitespace", where, data)
         return
     body = "\n".join(lines[first + 1 :]).strip()
     if not body:
-        yield _read_dead_letter("no_text", "the file has a title line but no body", path, data)
+        yield _read_dead_letter("no_text", "the file has a title line but no body", where, data)
         return
-    yield ARTICLES, make_article({"title": lines[first].strip(), "text": body}, path)
+    yield _article({"title": lines[first].strip(), "text": body}, where)
 
 
 def _parse_jsonl(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
     for number, raw in enumerate(data.splitlines(), start=1):
-        origin = f"{path}:{number}"
-        line, dead = _decode(raw, origin)
+        where = file_position(path, number)
+        line, dead = _decode(raw, where)
         if dead:
             yield dead
             continue
@@ -67,29 +83,30 @@ def _parse_jsonl(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError) as e:
-            yield _read_dead_letter("invalid_json", f"invalid JSON: {e}", origin, raw)
+            yield _read_dead_letter("invalid_json", f"invalid JSON: {e}", where, raw)
             continue
         if not isinstance(obj, dict):
             message = f"expected a JSON object (an Article), got {type(obj).__name__}"
-            yield _read_dead_letter("not_an_article", message, origin, raw)
+            yield _read_dead_letter("not_an_article", message, where, raw)
             continue
         if message := lone_surrogate(obj):
-            yield _read_dead_letter("invalid_unicode", message, origin, raw)
+            yield _read_dead_letter("invalid_unicode", message, where, raw)
             continue
         try:
-            yield ARTICLES, make_article(obj, origin)
+            yield _article(obj, where)
         except ValueError as e:
-            yield _read_dead_letter("invalid_article", str(e), origin, raw)
+            yield _read_dead_letter("invalid_article", str(e), where, raw)
 
 
 def _parse_html(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
-    html, dead = _decode(data, path)
+    where = file_position(path)
+    html, dead = _decode(data, where)
     if dead:
         html = data.decode("latin-1")  # pages often declare other charsets: keep the bytes
     try:
-        yield ARTICLES, make_article({"html": html}, path)
+        yield _article({"html": html}, where)
     except ValueError as e:
-        yield _read_dead_letter("no_text", str(e), path, data)
+        yield _read_dead_letter("no_text", str(e), where, data)
 
 
 def parse_file(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
@@ -107,7 +124,7 @@ def parse_file(path: str, data: bytes) -> Iterator[tuple[str, Record]]:
     else:
         supported = ", ".join(SUPPORTED_EXTENSIONS)
         message = f"unsupported file extension {ext or '(none)'!r}; supported: {supported}"
-        yield _read_dead_letter("unsupported_extension", message, path, data[:4096])
+        yield _read_dead_letter("unsupported_extension", message, file_position(path), data[:4096])
 
 
 def file_patterns(inputs: Iterable[str]) -> list[str]:
@@ -132,7 +149,12 @@ def _is_hidden(path: str) -> bool:
 
 
 class ParseFileFn(beam.DoFn):
-    """A matched file to Article records, or dead letters (unreadable file, bad content)."""
+    """A matched file to Article records, or dead letters (unreadable file, bad content);
+    counts every input it emits as read, and its dead letters."""
+
+    def setup(self) -> None:
+        self._read = counting.counter(counting.READ)
+        self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
     def process(self, readable: fileio.ReadableFile):
         path = readable.metadata.path
@@ -141,13 +163,17 @@ class ParseFileFn(beam.DoFn):
         try:
             data = readable.read()
         except OSError as e:
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTERS,
-                make_dead_letter("read", "unreadable_file", f"cannot read: {e}", path, b""),
-            )
-            return
-        for tag, record in parse_file(path, data):
-            yield record if tag == ARTICLES else beam.pvalue.TaggedOutput(tag, record)
+            message = f"cannot read: {e}"
+            parsed = [_read_dead_letter("unreadable_file", message, file_position(path), b"")]
+        else:
+            parsed = parse_file(path, data)
+        for tag, record in parsed:
+            self._read.inc()
+            if tag == ARTICLES:
+                yield record
+            else:
+                self._dead_letters.inc()
+                yield beam.pvalue.TaggedOutput(tag, record)
 
 
 class ReadArticleFiles(beam.PTransform):

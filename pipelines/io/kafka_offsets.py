@@ -2,8 +2,9 @@
 """At-least-once offsets: commit a partition only up to the first record not fully written.
 
 The Kafka source (``ReadArticlesFromKafka(track_offsets=True)``) emits a ``Read`` mark per
-poll batch: the offsets it read and the offset range they cover. The sinks emit a ``Done``
-mark per input record once the record's last output is acknowledged (see ``done_marks``).
+poll batch: the offsets it read and the offset range they cover. The way out
+(``pipelines.io.sinks``) emits a ``Done`` mark per input record once the record's last output
+is acknowledged, from the typed ``position`` the source set on it (see ``done_marks``).
 ``CommitOffsets``, keyed by topic/partition, pairs the two and commits to the consumer group
 the lowest offset read and not yet done (or, when none is pending, the end of the contiguous
 range read so far), never going back. Offsets with no record (transaction markers) lie inside
@@ -57,22 +58,12 @@ def partition_key(topic: str, partition: int) -> str:
     return f"{topic}/{partition}"
 
 
-def parse_origin(origin: str | None) -> tuple[str, int] | None:
-    """``kafka:<topic>/<partition>@<offset>`` -> (partition key, offset); None otherwise."""
-    if not origin or not origin.startswith("kafka:"):
-        return None
-    where, _, offset = origin[len("kafka:") :].rpartition("@")
-    topic, _, partition = where.rpartition("/")
-    if not (topic and partition.isdigit() and offset.isdigit()):
-        return None
-    return partition_key(topic, int(partition)), int(offset)
-
-
-def done_marks(topic: str, origin: str | None) -> Iterator[tuple[str, Done]]:
-    """The ``Done`` mark of a record of ``topic`` whose outputs are written, by its origin."""
-    parsed = parse_origin(origin)
-    if parsed and parsed[0].rpartition("/")[0] == topic:
-        yield parsed[0], Done(parsed[1])
+def done_marks(record: dict, topic: str) -> Iterator[tuple[str, Done]]:
+    """The ``Done`` mark of the input of ``topic`` that ``record`` ends, once ``record`` is
+    written, by the record's typed position (none for a record of another source)."""
+    position = record.get("position")
+    if position and position.get("topic") == topic:
+        yield partition_key(topic, position["partition"]), Done(position["offset"])
 
 
 @dataclass

@@ -1,23 +1,22 @@
-"""Kafka source and sink on kafka-python, so they run on every Beam runner without Docker.
+"""Kafka source on kafka-python, so it runs on every Beam runner without Docker.
 
-Source: one splittable DoFn element per topic partition, the partition's offsets being the
-restriction. Bounded mode reads up to the end offsets seen at start; unbounded mode polls for a
-few seconds, then returns a ``ProcessContinuation`` so the runner checkpoints and resumes it
-(portable runners do not split an SDF on their own).
+One splittable DoFn element per topic partition, the partition's offsets being the
+restriction. Bounded mode reads up to the end offsets seen at start; unbounded mode polls for
+a few tenths of a second, then returns a ``ProcessContinuation`` so the runner checkpoints and
+resumes it (portable runners do not split an SDF on their own).
+
+Every message becomes an article or a read dead letter carrying its typed ``position``
+(topic, partition, offset) and, as ``origin``, that position's display form.
 
 Offsets, with ``track_offsets`` (what the pipeline uses): the source commits nothing itself.
-It emits ``Read`` marks of the offsets it read; the sinks pass on each input once its outputs
-are acknowledged, and ``kafka_offsets.CommitOffsets`` commits a partition up to the first
-record whose outputs are not all written. Without ``track_offsets``, offsets are committed
-when the runner finalizes the bundle that read them (Beam Java KafkaIO's
-``commitOffsetsInFinalize``), or at the end of each ``process`` call on a runner without
-bundle finalization: records still in flight downstream are then lost if the job dies.
-Either way a restarted job re-reads what was not committed, and event ids are
+It emits ``Read`` marks of the offsets it read; the way out (``pipelines.io.sinks``) marks
+each input done once its outputs are acknowledged, and ``kafka_offsets.CommitOffsets``
+commits a partition up to the first record whose outputs are not all written. Without
+``track_offsets``, offsets are committed when the runner finalizes the bundle that read them
+(Beam Java KafkaIO's ``commitOffsetsInFinalize``), or at the end of each ``process`` call on a
+runner without bundle finalization: records still in flight downstream are then lost if the
+job dies. Either way a restarted job re-reads what was not committed, and event ids are
 deterministic, so downstream can de-duplicate (at-least-once).
-
-Sink: Avro records (Confluent wire format with a schema registry, else single-object
-encoding) with an idempotent, acks=all producer flushed before each bundle completes; it can
-pass each input on once all its records are acknowledged.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -34,20 +34,14 @@ from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTr
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.transforms.core import WatermarkEstimatorProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
-from apache_beam.utils.windowed_value import WindowedValue
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pipelines import records
+from pipelines import counting, records
 from pipelines.io.avro_wire import SchemaRegistry
-from pipelines.io.kafka_clients import (
-    CLIENT_ID,
-    OUTAGE_TOLERANCE_MS,
-    RECONNECT_BACKOFF_MAX_MS,
-    consumer,
-)
-from pipelines.io.kafka_codec import BadMessage, decode_article_value, encode_record
+from pipelines.io.kafka_clients import consumer
+from pipelines.io.kafka_codec import BadMessage, decode_article_value
 from pipelines.io.kafka_offsets import Read, partition_key
 
 log = logging.getLogger(__name__)
@@ -55,7 +49,6 @@ log = logging.getLogger(__name__)
 ARTICLES = "articles"
 DEAD_LETTERS = "dead_letters"
 READ_OFFSETS = "read_offsets"
-WRITTEN = "written"
 START_OFFSETS = ("earliest", "latest", "committed")
 # The stop offset of an unbounded partition restriction.
 UNBOUNDED_STOP = sys.maxsize
@@ -77,11 +70,6 @@ class PartitionSpec(NamedTuple):
     stop: int
 
 
-def origin(topic: str, partition: int, offset: int) -> str:
-    """The origin string of a Kafka record: ``kafka:<topic>/<partition>@<offset>``."""
-    return f"kafka:{topic}/{partition}@{offset}"
-
-
 def read_message(
     topic: str,
     partition: int,
@@ -89,16 +77,19 @@ def read_message(
     value: bytes | None,
     registry: SchemaRegistry | None = None,
 ) -> tuple[str, records.Record]:
-    """One Kafka message as ``(ARTICLES, article)`` or ``(DEAD_LETTERS, dead_letter)``."""
-    where = origin(topic, partition, offset)
+    """One Kafka message as ``(ARTICLES, article)`` or ``(DEAD_LETTERS, dead_letter)``, with
+    its typed position and, as ``origin``, that position's display form."""
+    position = records.kafka_position(topic, partition, offset)
+    where = records.display_origin(position)
     try:
-        return ARTICLES, records.make_article(decode_article_value(value, registry), where)
+        data = decode_article_value(value, registry)
+        return ARTICLES, records.make_article(data, where, position)
     except BadMessage as e:
-        return DEAD_LETTERS, records.make_dead_letter("read", e.error_type, str(e), where, value)
+        error_type, message = e.error_type, str(e)
     except ValueError as e:
-        return DEAD_LETTERS, records.make_dead_letter(
-            "read", "invalid_article", str(e), where, value
-        )
+        error_type, message = "invalid_article", str(e)
+    dead = records.make_dead_letter("read", error_type, message, where, value, position=position)
+    return DEAD_LETTERS, dead
 
 
 class _ListPartitions(beam.DoFn):
@@ -176,6 +167,16 @@ _RESTRICTIONS = beam.DoFn.RestrictionParam(_PartitionRestrictions())
 _WATERMARK = beam.DoFn.WatermarkEstimatorParam(_WatermarkProvider())
 
 
+@dataclass
+class _Progress:
+    """Where one ``process`` call of ``_ReadPartition`` stands."""
+
+    marked: int  # where the next Read mark begins
+    next_offset: int | None = None  # one past the last offset claimed in this call
+    done: bool = False  # the restriction is read to its end
+    ts: Timestamp | None = None  # the timestamp of the last record read
+
+
 class _ReadPartition(beam.DoFn):
     """Reads one partition's restriction; emits tagged articles and dead letters, and the
     ``Read`` marks of the offsets read (tag ``read_offsets``). Commits nothing."""
@@ -192,6 +193,8 @@ class _ReadPartition(beam.DoFn):
     def setup(self) -> None:
         self._reader = consumer(self._servers, None)
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        self._read_count = counting.counter(counting.READ)
+        self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
     def teardown(self) -> None:
         self._reader.close()
@@ -207,62 +210,76 @@ class _ReadPartition(beam.DoFn):
         self._reader.assign([tp])
         self._reader.seek(tp, tracker.current_restriction().start)
         deadline = time.monotonic() + POLL_BUDGET_SECONDS
-        next_offset = None  # one past the last offset claimed in this call
-        marked = tracker.current_restriction().start  # where the next Read mark begins
-        done = False
-        unreachable = False
-        while not done:
-            try:
-                batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
-            except KafkaError as e:
-                if self._bounded:
-                    raise
+        read = _Progress(marked=tracker.current_restriction().start)
+        while not read.done:
+            messages = self._poll(tp)
+            if messages is None:
                 # The broker is away: resume later rather than fail the bundle (and the job).
-                log.warning("reading %s/%d: %s; retrying", tp.topic, tp.partition, e)
-                unreachable = True
-                break
-            messages = batch.get(tp, [])
-            claimed: list[int] = []
-            ts = watermark.current_watermark() or Timestamp.now()
-            for msg in messages:
-                if not tracker.try_claim(msg.offset):
-                    done = True
-                    break
-                next_offset = msg.offset + 1
-                claimed.append(msg.offset)
-                tag, record = read_message(
-                    tp.topic, tp.partition, msg.offset, msg.value, self._registry
-                )
-                ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
-                self._advance_watermark(watermark, ts)
-                yield beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
-            if claimed and self._marks:
-                yield self._read_mark(element, marked, next_offset, claimed, ts)
-                marked = next_offset
-            if done:
-                break
-            stop = tracker.current_restriction().stop
-            if not messages and self._bounded and self._reader.position(tp) >= stop:
-                # End of a bounded range (possibly after offsets with no record, such as
-                # transaction markers): claiming the stop offset marks the restriction done.
-                tracker.try_claim(stop)
-                done = True
-                if self._marks and stop > marked:
-                    yield self._read_mark(element, marked, stop, [], ts)
-            elif not messages and not self._bounded:
-                # Caught up: an idle partition must not hold back the watermark.
-                self._advance_watermark(watermark, Timestamp.now())
+                tracker.defer_remainder(Duration(seconds=ERROR_RESUME_SECONDS))
+                return read.next_offset
+            yield from self._claim(element, messages, tracker, watermark, read)
+            if not read.done and not messages:
+                yield from self._nothing_new(element, tp, tracker, watermark, read)
             if not self._bounded and (not messages or time.monotonic() > deadline):
                 break
-        if not done:
+        if not read.done:
             # Self-checkpoint: the runner resumes the rest of the partition later (at once
-            # when records were flowing, after a while when it was idle or unreachable).
-            if unreachable:
-                delay = ERROR_RESUME_SECONDS
-            else:
-                delay = 0 if next_offset is not None else IDLE_RESUME_SECONDS
+            # when records were flowing, after a while when it was idle).
+            delay = 0 if read.next_offset is not None else IDLE_RESUME_SECONDS
             tracker.defer_remainder(Duration(seconds=delay))
-        return next_offset
+        return read.next_offset
+
+    def _poll(self, tp: TopicPartition) -> list | None:
+        """The partition's next messages (maybe none); None, unbounded, if the broker is away."""
+        try:
+            batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
+        except KafkaError as e:
+            if self._bounded:
+                raise
+            log.warning("reading %s/%d: %s; retrying", tp.topic, tp.partition, e)
+            return None
+        return batch.get(tp, [])
+
+    def _claim(self, element: PartitionSpec, messages, tracker, watermark, read) -> Iterator:
+        """Claims and emits the messages in order, then the ``Read`` mark of those claimed;
+        ``read.done`` at the first offset past the restriction."""
+        claimed: list[int] = []
+        read.ts = watermark.current_watermark() or Timestamp.now()
+        for msg in messages:
+            if not tracker.try_claim(msg.offset):
+                read.done = True
+                break
+            read.next_offset = msg.offset + 1
+            claimed.append(msg.offset)
+            read.ts = Timestamp(micros=max(msg.timestamp, 0) * 1000)
+            self._advance_watermark(watermark, read.ts)
+            yield self._emit(element, msg, read.ts)
+        if claimed and self._marks:
+            yield self._read_mark(element, read.marked, read.next_offset, claimed, read.ts)
+            read.marked = read.next_offset
+
+    def _emit(self, element: PartitionSpec, msg, ts: Timestamp) -> beam.pvalue.TaggedOutput:
+        """One message as a tagged article or read dead letter, counted."""
+        tag, record = read_message(
+            element.topic, element.partition, msg.offset, msg.value, self._registry
+        )
+        self._read_count.inc()
+        if tag == DEAD_LETTERS:
+            self._dead_letters.inc()
+        return beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
+
+    def _nothing_new(self, element: PartitionSpec, tp, tracker, watermark, read) -> Iterator:
+        """A poll found nothing: a bounded range read to its end (possibly after offsets with
+        no record, such as transaction markers) is done by claiming its stop offset; an
+        unbounded partition is caught up and must not hold back the watermark."""
+        stop = tracker.current_restriction().stop
+        if self._bounded and self._reader.position(tp) >= stop:
+            tracker.try_claim(stop)
+            read.done = True
+            if self._marks and stop > read.marked:
+                yield self._read_mark(element, read.marked, stop, [], read.ts)
+        elif not self._bounded:
+            self._advance_watermark(watermark, Timestamp.now())
 
     @staticmethod
     def _read_mark(
@@ -372,135 +389,3 @@ class ReadArticlesFromKafka(beam.PTransform):
                 )
             ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )
-
-
-class _WriteRecords(beam.DoFn):
-    """Validates and sends records; flushes and checks every send before the bundle ends.
-
-    Each input is a record, or with ``grouped`` a pair (anything, records) whose records are
-    written together. With ``pass_written``, every input is passed on (tag ``written``, in
-    its window and with its timestamp) once all its valid records are acknowledged; an input
-    record that is not valid is not passed on.
-    """
-
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        topic: str,
-        schema_name: str,
-        key_field: str | None,
-        schema_registry_url: str | None,
-        grouped: bool = False,
-        pass_written: bool = False,
-    ) -> None:
-        self._servers = bootstrap_servers
-        self._topic = topic
-        self._schema_name = schema_name
-        self._key_field = key_field
-        self._registry_url = schema_registry_url
-        self._grouped = grouped
-        self._pass_written = pass_written
-
-    def setup(self) -> None:
-        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
-        self._producer = KafkaProducer(
-            bootstrap_servers=self._servers,
-            acks="all",
-            retries=2**31 - 1,
-            enable_idempotence=True,
-            max_in_flight_requests_per_connection=5,
-            delivery_timeout_ms=OUTAGE_TOLERANCE_MS,
-            bootstrap_timeout_ms=OUTAGE_TOLERANCE_MS,
-            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
-            linger_ms=5,
-            client_id=CLIENT_ID,
-        )
-
-    def start_bundle(self) -> None:
-        self._pending: list = []  # the send futures of the bundle
-        self._written: list[WindowedValue] = []  # inputs to pass on after the flush
-
-    def process(
-        self,
-        element: Any,
-        timestamp=beam.DoFn.TimestampParam,
-        window=beam.DoFn.WindowParam,
-    ) -> Iterator[records.Record]:
-        group = element[1] if self._grouped else [element]
-        sent = 0
-        for record in group:
-            if not records.is_valid(self._schema_name, record):
-                yield self._rejected(record)
-                continue
-            value = encode_record(record, self._schema_name, self._registry, self._topic)
-            key = str(record[self._key_field]).encode("utf-8") if self._key_field else None
-            self._pending.append(self._producer.send(self._topic, key=key, value=value))
-            sent += 1
-        if self._pass_written and (self._grouped or sent):
-            self._written.append(WindowedValue(element, timestamp, (window,)))
-
-    def _rejected(self, record: Any) -> records.Record:
-        return records.make_dead_letter(
-            "sink",
-            "invalid_record",
-            f"record does not match the {self._schema_name} schema; not written to {self._topic}",
-            f"kafka:{self._topic}",
-            records.article_payload(record),
-            article_id=record.get("article_id") if isinstance(record, dict) else None,
-        )
-
-    def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
-        self._producer.flush()
-        failures = [f.exception for f in self._pending if f.failed()]
-        self._pending = []
-        if failures:
-            # Fail the bundle: the runner retries it, so nothing is lost (at-least-once).
-            raise RuntimeError(
-                f"{len(failures)} record(s) not written to {self._topic}: {failures[0]}"
-            )
-        written, self._written = self._written, []
-        for value in written:
-            yield beam.pvalue.TaggedOutput(WRITTEN, value)
-
-    def teardown(self) -> None:
-        self._producer.close(timeout=30)
-
-
-class WriteToKafka(beam.PTransform):
-    """Writes records of ``records.schema(schema_name)`` to a topic as Avro values.
-
-    Key: ``record[key_field]`` (UTF-8), or none. Returns the dead letters (stage ``sink``) of
-    the records that do not match the schema, which are not written.
-
-    ``grouped``: each input is a pair (anything, records), its records written together.
-    ``pass_written``: return a DoOutputsTuple instead, whose main output is those dead letters
-    and whose ``written`` output holds every input once its valid records are acknowledged
-    by the broker (an invalid single record is not passed on).
-    """
-
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        topic: str,
-        schema_name: str,
-        key_field: str | None = None,
-        schema_registry_url: str | None = None,
-        grouped: bool = False,
-        pass_written: bool = False,
-    ) -> None:
-        super().__init__()
-        records.schema(schema_name)  # fail at construction for an unknown schema name
-        self._pass_written = pass_written
-        self._fn = _WriteRecords(
-            bootstrap_servers,
-            topic,
-            schema_name,
-            key_field,
-            schema_registry_url,
-            grouped,
-            pass_written,
-        )
-
-    def expand(self, pcoll: beam.PCollection):
-        outputs = pcoll | "Write" >> beam.ParDo(self._fn).with_outputs(WRITTEN, main="rejected")
-        return outputs if self._pass_written else outputs.rejected

@@ -1,0 +1,1 @@
+"""Geocoding: event locations resolved to gazetteer places in the article's context."""
