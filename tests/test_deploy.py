@@ -23,7 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 YAML_FILES = sorted(DEPLOY.rglob("*.yaml"))
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
-WORKER_POOL_PORT = 50000  # the port of the SDK image's `boot --worker_pool`
+WORKER_POOL_PORT = 50000
+# The project's worker pool in the worker image, starting workers with the SDK image's boot.
+WORKER_POOL = ["python", "-m", "pipelines.worker_pool"]
+WORKER_POOL_ARGS = [
+    f"--service_port={WORKER_POOL_PORT}",
+    "--container_executable=/opt/apache/beam/boot",
+]
 # Where the image keeps its job server (deploy/docker/Dockerfile).
 IMAGE_JOB_SERVER_JAR = "/opt/beam/jars/beam-runners-flink-job-server.jar"
 # The scripts behind the local Flink: their Beam is FLINK_BEAM_VERSION, never BEAM_VERSION.
@@ -201,7 +207,8 @@ def test_flink_deployment_versions_and_sidecar():
     containers = spec["taskManager"]["podTemplate"]["spec"]["containers"]
     (sidecar,) = [c for c in containers if c["name"] == "beam-worker-pool"]
     assert sidecar["image"] == _worker_image()
-    assert sidecar["args"] == ["--worker_pool"]
+    assert sidecar["command"] == WORKER_POOL
+    assert sidecar["args"] == WORKER_POOL_ARGS
     assert [p["containerPort"] for p in sidecar["ports"]] == [WORKER_POOL_PORT]
     assert sidecar["livenessProbe"]["tcpSocket"]["port"] == WORKER_POOL_PORT
 
@@ -264,7 +271,8 @@ def test_compose_stack_is_consistent():
     assert "8081:8081" in services["jobmanager"]["ports"]
     pool = services["beam-worker-pool"]
     assert pool["image"] == _worker_image()
-    assert pool["command"] == ["--worker_pool"]
+    assert pool["entrypoint"] == WORKER_POOL
+    assert pool["command"] == WORKER_POOL_ARGS
     assert pool["network_mode"] == "service:taskmanager"
     assert pool["build"]["dockerfile"] == "deploy/docker/Dockerfile"
     assert pool["build"]["args"] == {k: v for k, v in _versions().items() if k.startswith("FLINK")}

@@ -75,7 +75,9 @@ def decoded(topic: str, schema: str) -> list:
 
 def test_seed_articles_and_malformed_messages_through_kafka(kafka, seeds_dir, file_run, tmp_path):
     source = create_topic(kafka, "articles", partitions=2)
-    events, dead, dups = (create_topic(kafka, k) for k in ("events", "dead", "dups"))
+    events, dead, dups, groups = (
+        create_topic(kafka, k) for k in ("events", "dead", "dups", "groups")
+    )
     sent, _ = produce(BOOTSTRAP, source, [str(seeds_dir)])
     malformed_at = send(source, [(1, value) for value, _ in MALFORMED])
     bad_avro_at = send(source, [(0, encode_record(event(), "event"))])
@@ -87,6 +89,7 @@ def test_seed_articles_and_malformed_messages_through_kafka(kafka, seeds_dir, fi
         output_topic=events,
         dead_letter_topic=dead,
         duplicates_topic=dups,
+        event_groups_topic=groups,
     )
 
     # Counts add up: every message read is kept, a duplicate or a dead letter.
@@ -120,6 +123,12 @@ def test_seed_articles_and_malformed_messages_through_kafka(kafka, seeds_dir, fi
     assert all(d["error_message"] for d in dead_msgs)
 
     assert len(decoded(dups, "duplicate")) == totals[counting.DUPLICATES]
+    # Event groups, keyed by group id: each group of the events once (a bounded run).
+    group_msgs = decoded(groups, "event_group")
+    assert [m.key.decode() for m in group_msgs] == [m.record["event_group_id"] for m in group_msgs]
+    assert sorted(m.record["event_group_id"] for m in group_msgs) == sorted(
+        {m.record["event_group_id"] for m in event_msgs}
+    )
     # Offsets are committed up to the end of both partitions.
     assert sum(committed(source, "g-e2e", 2).values()) == totals[counting.READ]
 

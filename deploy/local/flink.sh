@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Flink session cluster (one JobManager, one TaskManager) on 127.0.0.1 plus a Beam Python
-# worker pool, the local counterpart of the Kubernetes deployment in deploy/k8s/: pipelines
-# are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
+# worker pool (pipelines/worker_pool.py), the local counterpart of the Kubernetes deployment
+# in deploy/k8s/: pipelines are submitted with --environment_type=EXTERNAL --environment_config=localhost:$WORKER_POOL_PORT.
 # Flink comes from PyPI (the apache-flink wheel holds bin/ and conf/, the apache-flink-libraries
 # sdist holds lib/, opt/ and plugins/), downloaded with `pip download --no-deps` into the cache
 # and never installed into a Python environment. The worker pool runs the Flink venv of
@@ -12,23 +12,30 @@
 #                                   both answer
 #   deploy/local/flink.sh stop      stop the worker pool and the cluster
 #   deploy/local/flink.sh status    print the cluster overview; exit 0 when both run, 3 when not
+#   deploy/local/flink.sh pids      print "taskmanager <pid>" and "worker_pool <pid>" (fault tests)
+#
+# start also starts a TaskManager again when the cluster runs without one (after a crash).
 #
 # Environment:
 #   FLINK_REST_PORT      REST API and web UI port (default 8081)
 #   WORKER_POOL_PORT     Beam worker pool port (default 50000)
 #   FLINK_TASK_SLOTS     task slots of the TaskManager (default 2)
+#   FLINK_PROMETHEUS_PORTS  port range of the Prometheus reporters (default 9249-9250)
 #   FLINK_CACHE          downloads, FLINK_HOME, logs and pid files (default <repo>/.cache/flink)
-#   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 90)
+#   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 180)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/flink-env.sh"
 
 REST_PORT=${FLINK_REST_PORT:-8081}
 POOL_PORT=${WORKER_POOL_PORT:-50000}
 SLOTS=${FLINK_TASK_SLOTS:-2}
-START_TIMEOUT=${FLINK_START_TIMEOUT:-90}
+PROMETHEUS_PORTS=${FLINK_PROMETHEUS_PORTS:-9249-9250}
+START_TIMEOUT=${FLINK_START_TIMEOUT:-180}
 FLINK_HOME=$CACHE/flink-$FLINK_VERSION
 RUN=$CACHE/run-$REST_PORT
 POOL_PID_FILE=$RUN/worker-pool.pid
+# Flink's daemon scripts name their pid files after $USER (empty in some containers).
+TM_PID_FILE=$RUN/flink-${USER:-}-taskexecutor.pid
 export FLINK_HOME FLINK_CONF_DIR=$RUN/conf FLINK_LOG_DIR=$RUN/log FLINK_PID_DIR=$RUN
 
 say() { echo "flink.sh: $*"; }
@@ -45,10 +52,10 @@ rest_version() {
         sed -n 's/.*"flink-version":"\([^"]*\)".*/\1/p' || true
 }
 
-# Free task slots as the REST API reports them (0 when it does not answer).
-free_slots() {
+# Registered TaskManagers as the REST API reports them (0 when it does not answer).
+taskmanagers() {
     curl -sf --max-time 2 "$(rest_url)/overview" 2>/dev/null |
-        sed -n 's/.*"slots-available":\([0-9]*\).*/\1/p' | grep . || echo 0
+        sed -n 's/.*"taskmanagers":\([0-9]*\).*/\1/p' | grep . || echo 0
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -58,8 +65,27 @@ pool_pid() {
     local pid
     pid=$(cat "$POOL_PID_FILE")
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "worker_pool_main" >/dev/null; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "pipelines.worker_pool" >/dev/null; then
         echo "$pid"
+    fi
+}
+
+# The running TaskManager's pid, or nothing. Flink's pid file keeps the pids of crashed
+# TaskManagers too: they are dropped here.
+taskmanager_pid() {
+    [[ -f "$TM_PID_FILE" ]] || return 0
+    local pid alive=()
+    while read -r pid; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+            tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "TaskManagerRunner" >/dev/null; then
+            alive+=("$pid")
+        fi
+    done <"$TM_PID_FILE"
+    if ((${#alive[@]})); then
+        printf '%s\n' "${alive[@]}" >"$TM_PID_FILE"
+        echo "${alive[-1]}"
+    else
+        rm -f "$TM_PID_FILE"
     fi
 }
 
@@ -90,6 +116,17 @@ assemble() {
     rm -rf "$FLINK_HOME"
     mv "$tmp/home" "$FLINK_HOME"
     rm -rf "$tmp"
+}
+
+# Flink's Prometheus reporter plugin: part of the libraries sdist's plugins/, fetched from
+# Maven Central when a FLINK_HOME lacks it.
+prometheus_plugin() {
+    local dir=$FLINK_HOME/plugins/metrics-prometheus
+    ls "$dir"/flink-metrics-prometheus-*.jar >/dev/null 2>&1 && return 0
+    say "fetching org.apache.flink:flink-metrics-prometheus:$FLINK_VERSION from Maven Central"
+    mkdir -p "$dir"
+    mvn -B -q dependency:copy -Dartifact="org.apache.flink:flink-metrics-prometheus:$FLINK_VERSION" \
+        -DoutputDirectory="$dir" >&2
 }
 
 # The cluster's configuration: loopback only, one TaskManager, file checkpoints in the cache.
@@ -133,6 +170,28 @@ rest:
 io:
   tmp:
     dirs: $RUN/tmp
+# A failed job (a TaskManager or Python worker lost) restarts from its last completed
+# checkpoint, waiting 1 s, then up to 30 s between attempts while it keeps failing.
+restart-strategy:
+  type: exponential-delay
+  exponential-delay:
+    initial-backoff: 1 s
+    max-backoff: 30 s
+    backoff-multiplier: 2.0
+    reset-backoff-threshold: 10 min
+    jitter-factor: 0.1
+# Prometheus endpoints (plugins/metrics-prometheus): the JobManager and the TaskManager each
+# take a port of the range; /metrics shows the jobs' metrics, the pipeline's counters too.
+metrics:
+  reporter:
+    prom:
+      factory:
+        class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+      port: $PROMETHEUS_PORTS
+# A killed TaskManager is noticed within this time (default 50 s).
+heartbeat:
+  interval: 5000
+  timeout: 20000
 state:
   backend:
     type: hashmap
@@ -154,10 +213,10 @@ start_pool() {
     fi
     port_open "$POOL_PORT" && die "port $POOL_PORT is taken by another program"
     cd "$ROOT"
-    # The pool starts each SDK worker as `python ...`: put the pool's interpreter first on PATH.
+    # The project's pool (pipelines/worker_pool.py), not Beam's: jobs of a session cluster
+    # reuse worker ids, and Beam's pool then stops one job's worker when another job ends.
     # Its own process group, so that stop also ends the workers it started.
-    PATH="$(dirname "$python"):$PATH" setsid nohup "$python" -m \
-        apache_beam.runners.worker.worker_pool_main --service_port="$POOL_PORT" \
+    setsid nohup "$python" -m pipelines.worker_pool --service_port="$POOL_PORT" \
         >"$FLINK_LOG_DIR/worker-pool.log" 2>&1 &
     echo $! >"$POOL_PID_FILE"
 }
@@ -165,6 +224,7 @@ start_pool() {
 start() {
     local began version
     assemble
+    prometheus_plugin
     "$ROOT/deploy/local/flink_venv.sh" >/dev/null
     began=$SECONDS
     write_config
@@ -172,11 +232,15 @@ start() {
     if [[ -z "$version" ]]; then
         port_open "$REST_PORT" && die "port $REST_PORT is taken by another program"
         "$FLINK_HOME/bin/start-cluster.sh" >"$FLINK_LOG_DIR/start-cluster.out"
+    elif [[ -z "$(taskmanager_pid)" ]]; then
+        say "the cluster runs without a TaskManager: starting one"
+        "$FLINK_HOME/bin/taskmanager.sh" start >>"$FLINK_LOG_DIR/start-cluster.out"
     fi
     start_pool
     while ((SECONDS - began < START_TIMEOUT)); do
         version=$(rest_version)
-        if [[ -n "$version" ]] && (($(free_slots) > 0)) && port_open "$POOL_PORT"; then
+        if [[ -n "$version" && -n "$(taskmanager_pid)" ]] && (($(taskmanagers) > 0)) &&
+            port_open "$POOL_PORT"; then
             [[ "$version" == "$FLINK_VERSION" ]] ||
                 die "a Flink $version cluster answers on port $REST_PORT, expected $FLINK_VERSION"
             say "Flink $version on $(rest_url), worker pool on localhost:$POOL_PORT" \
@@ -228,14 +292,19 @@ status() {
 case "${1:-}" in
 fetch)
     assemble
+    prometheus_plugin
     "$ROOT/deploy/local/flink_venv.sh" >/dev/null
     say "Flink $FLINK_VERSION in $FLINK_HOME"
     ;;
 start) start ;;
 stop) stop ;;
 status) status ;;
+pids)
+    echo "taskmanager $(taskmanager_pid)"
+    echo "worker_pool $(pool_pid)"
+    ;;
 *)
-    echo "usage: $0 {fetch|start|stop|status}" >&2
+    echo "usage: $0 {fetch|start|stop|status|pids}" >&2
     exit 2
     ;;
 esac

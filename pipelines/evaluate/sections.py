@@ -55,6 +55,7 @@ class Section:
 
     articles: int = 0
     rejected: int = 0
+    failed: int = 0  # the event rules raised: a dead letter in the pipeline, not counted
     sentences: int = 0
     events: int = 0
     types: Counter = field(default_factory=Counter)
@@ -87,10 +88,14 @@ def extract_section(model: LoadedModel, articles: list[dict], batch_size: int) -
         docs = iter(model.nlp.pipe([chunk for p in pieces for _, chunk in p]))
         for article, p in zip(batch, pieces, strict=True):
             parsed = [(offset, next(docs)) for offset, _ in p]
+            try:
+                events = events_from_docs(
+                    parsed, article, model.lexicon, model.name, model.actors, model.gazetteer
+                )
+            except Exception:  # as in the pipeline, where the article is a dead letter
+                out.failed += 1
+                continue
             out.sentences += sum(1 for _, doc in parsed for _ in doc.sents)
-            events = events_from_docs(
-                parsed, article, model.lexicon, model.name, model.actors, model.gazetteer
-            )
             out.events += len(events)
             out.types.update(e["event_type"] for e in events)
     return out
@@ -103,6 +108,7 @@ def figures(sections: dict[str, Section], reference: str) -> dict[str, Any]:
         name: {
             "articles": s.articles,
             "rejected_files": s.rejected,
+            "failed_articles": s.failed,
             "sentences": s.sentences,
             "events": s.events,
             "events_per_1000_sentences": s.rate(),
@@ -115,14 +121,15 @@ def figures(sections: dict[str, Section], reference: str) -> dict[str, Any]:
 
 def _table(result: dict[str, Any], reference: str) -> str:
     lines = [
-        f"{'section':<14}{'articles':>9}{'sentences':>10}{'events':>8}"
+        f"{'section':<14}{'articles':>9}{'failed':>7}{'sentences':>10}{'events':>8}"
         f"{'per 1,000':>10}{'/ ' + reference:>12}  top types"
     ]
     for name, f in result.items():
         share = f[f"share_of_{reference}"]
         top = ", ".join(f"{t} {n}" for t, n in list(f["types"].items())[:4])
         lines.append(
-            f"{name:<14}{f['articles']:>9}{f['sentences']:>10}{f['events']:>8}"
+            f"{name:<14}{f['articles']:>9}{f['failed_articles']:>7}{f['sentences']:>10}"
+            f"{f['events']:>8}"
             f"{f['events_per_1000_sentences']:>10.1f}"
             f"{'-' if share is None else format(share, '.2f'):>12}  {top}"
         )

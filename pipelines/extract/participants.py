@@ -427,7 +427,16 @@ class Resolver:
     def subjects(self, sentence_index: int, before: int | None = None) -> list[Participant]:
         """The participants of the main subject of a sentence (before a position, if given)."""
         sent = self.sentences[sentence_index]
-        cands = [t for t in sent if t.dep_ in SUBJECT_DEPS and t.pos_ != "PRON"]
+        cands = [
+            t
+            for t in sent
+            if t.dep_ in SUBJECT_DEPS
+            and t.pos_ != "PRON"
+            # a pronoun mis-tagged (a capitalised "THEY"): resolving it would ask for the
+            # subjects again, without end
+            and t.lower_ not in PERSON_PRONOUNS
+            and t.lower_ not in GROUP_PRONOUNS
+        ]
         if before is not None:
             cands = [t for t in cands if self.position(t, sentence_index) < before]
         if not cands:
