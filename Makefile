@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint services stop-services
+.PHONY: install run test lint services stop-services lexicon
 
 install: $(VENV)/.installed
 
@@ -35,3 +35,11 @@ test: install services
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The trigger lexicon from the CAMEO/PLOVER dictionaries (pipelines/extract/cameo_convert.py)
+DICTIONARIES ?= ../shared/dictionaries
+lexicon: install
+	$(PY) -m pipelines.extract.cameo_convert --verbs $(DICTIONARIES)/CAMEO.2.0.txt \
+		--mapping $(DICTIONARIES)/CAMEO2PLOVER-2021.txt \
+		--discards $(DICTIONARIES)/Phoenix.discards.txt --agents $(DICTIONARIES)/Phoenix.agents.txt \
+		--output pipelines/extract/lexicon.json

@@ -18,14 +18,48 @@ MODALITIES = ("asserted", "planned", "expected", "reported", "hypothetical")
 
 @dataclass(frozen=True)
 class Entry:
-    """What a trigger means: a PLOVER type with its mode and contexts."""
+    """What a trigger means: a PLOVER type with its mode and contexts.
 
-    type: str
+    ``type`` None is another sense of the word that names no event ("release a statement"):
+    it stops the word from triggering.
+    """
+
+    type: str | None
     mode: str | None = None
     contexts: tuple[str, ...] = ()
     requires_object: tuple[str, ...] = ()
     requires_xcomp: bool = False
     plural_only: bool = False
+    cameo: str | None = None
+    needs_target: bool = False  # an event only when the recipient is a party
+    override: bool = False  # hand-written (overrides.json): wins over a typed CAMEO pattern
+
+
+Phrase = tuple[str, ...]  # words and &synsets, the head last
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A CAMEO verb pattern: what the verb's subject, particle, object and prepositional
+    phrases must be for the pattern's meaning to apply (absent parts: anything)."""
+
+    entry: Entry
+    subject: Phrase | None = None
+    particle: str | None = None
+    object: Phrase | None = None
+    preps: tuple[tuple[str, Phrase | None], ...] = ()
+    rank: int = 0  # position in the verb's list: lower is more specific
+
+    @property
+    def anchor(self) -> str:
+        """The key the pattern is indexed by: its most selective required word."""
+        if self.object:
+            return self.object[-1]
+        if self.preps:
+            return "(" + self.preps[0][0]
+        if self.particle:
+            return "^" + self.particle
+        return "@" + self.subject[-1] if self.subject else "*"
 
 
 @dataclass(frozen=True)
@@ -43,6 +77,11 @@ class Lexicon:
     control_verbs: dict[str, str]
     commitment_governors: frozenset[str]
     negating_governors: frozenset[str]
+    synsets: dict[str, frozenset[str]] = field(default_factory=dict)
+    word_synsets: dict[str, frozenset[str]] = field(default_factory=dict)
+    verb_patterns: dict[str, dict[str, tuple[Pattern, ...]]] = field(default_factory=dict)
+    discards: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    agent_nouns: frozenset[str] = frozenset()
     source: str = field(default="", compare=False)
 
 
@@ -50,20 +89,86 @@ class LexiconError(ValueError):
     """The lexicon file is not valid."""
 
 
+def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> Entry:
+    if spec.get("type") is not None and spec.get("type") not in types:
+        raise LexiconError(f"{where}: unknown PLOVER type {spec.get('type')!r}")
+    return Entry(
+        type=spec.get("type"),
+        mode=spec.get("mode"),
+        contexts=tuple(spec.get("contexts", ())),
+        requires_object=tuple(spec.get("requires_object", ())),
+        requires_xcomp=bool(spec.get("requires_xcomp", False)),
+        plural_only=bool(spec.get("plural_only", False)),
+        cameo=spec.get("cameo"),
+        needs_target=bool(spec.get("needs_target", False)),
+        override=bool(spec.get("override")),
+    )
+
+
 def _entries(table: dict[str, Any], types: dict[str, int], section: str) -> dict[str, Entry]:
-    entries = {}
-    for key, spec in table.items():
-        if spec.get("type") not in types:
-            raise LexiconError(f"{section}[{key!r}]: unknown PLOVER type {spec.get('type')!r}")
-        entries[key.lower()] = Entry(
-            type=spec["type"],
-            mode=spec.get("mode"),
-            contexts=tuple(spec.get("contexts", ())),
-            requires_object=tuple(spec.get("requires_object", ())),
-            requires_xcomp=bool(spec.get("requires_xcomp", False)),
-            plural_only=bool(spec.get("plural_only", False)),
-        )
-    return entries
+    return {key.lower(): _entry(spec, types, f"{section}[{key!r}]") for key, spec in table.items()}
+
+
+def singular(word: str) -> str:
+    """A crude singular for matching pattern words against lemmas ("prisoners", "rallies")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _phrase(text: str | None, synsets: dict[str, frozenset[str]], where: str) -> Phrase | None:
+    if text is None:
+        return None
+    words = tuple(w if w.startswith("&") else singular(w) for w in text.lower().split())
+    for w in words:
+        if w.startswith("&") and w[1:] not in synsets:
+            raise LexiconError(f"{where}: unknown synonym set {w!r}")
+    if not words:
+        raise LexiconError(f"{where}: empty phrase")
+    return words
+
+
+def _patterns(
+    table: dict[str, list[dict[str, Any]]], types: dict[str, int], synsets
+) -> dict[str, dict[str, tuple[Pattern, ...]]]:
+    """verb lemma -> anchor word -> patterns, most specific first (the file's order)."""
+    out: dict[str, dict[str, tuple[Pattern, ...]]] = {}
+    for lemma, specs in table.items():
+        index: dict[str, list[Pattern]] = {}
+        for n, spec in enumerate(specs):
+            where = f"verb_patterns[{lemma!r}][{n}]"
+            pattern = Pattern(
+                entry=_entry(spec, types, where),
+                subject=_phrase(spec.get("subject"), synsets, where),
+                particle=spec.get("particle"),
+                object=_phrase(spec.get("object"), synsets, where),
+                preps=tuple((p, _phrase(o, synsets, where)) for p, o in spec.get("preps", ())),
+                rank=n,
+            )
+            index.setdefault(pattern.anchor, []).append(pattern)
+        out[lemma.lower()] = {k: tuple(v) for k, v in index.items()}
+    return out
+
+
+def _word_synsets(synsets: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Head word (singular) -> the synonym sets it heads a member of."""
+    out: dict[str, set[str]] = {}
+    for name, members in synsets.items():
+        for member in members:
+            out.setdefault(singular(member.split()[-1]), set()).add(name)
+    return {w: frozenset(names) for w, names in out.items()}
+
+
+def _discards(phrases: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """First word -> the discard phrases (word tuples) that start with it."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.lower().split())
+        if words:
+            out.setdefault(words[0], []).append(words)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
@@ -74,6 +179,10 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
         for key, modality in control.items():
             if modality not in MODALITIES:
                 raise LexiconError(f"control_verbs[{key!r}]: unknown modality {modality!r}")
+        synsets = {
+            name.lower(): frozenset(m.lower() for m in members)
+            for name, members in data.get("synsets", {}).items()
+        }
         return Lexicon(
             version=str(data.get("version", "0")),
             quad_class=types,
@@ -86,6 +195,11 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             control_verbs=control,
             commitment_governors=frozenset(data.get("commitment_governors", ())),
             negating_governors=frozenset(data.get("negating_governors", ())),
+            synsets=synsets,
+            word_synsets=_word_synsets(synsets),
+            verb_patterns=_patterns(data.get("verb_patterns", {}), types, synsets),
+            discards=_discards(data.get("discards", [])),
+            agent_nouns=frozenset(singular(w.lower()) for w in data.get("agent_nouns", ())),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

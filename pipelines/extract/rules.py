@@ -11,7 +11,7 @@ from spacy.tokens import Span, Token
 
 from pipelines.extract import arguments as args
 from pipelines.extract.actors import ActorCoder, ActorIndex
-from pipelines.extract.lexicon import Lexicon
+from pipelines.extract.lexicon import Lexicon, singular
 from pipelines.extract.participants import (
     SPEAKER_PRONOUNS,
     Participant,
@@ -23,6 +23,12 @@ from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
 
+# people and groups named without an agent noun: pronouns that stand for a party
+PARTY_NOUNS = frozenset({"he", "she", "they", "we", "i", "who", "people", "man", "woman"})
+# CAMEO's sets of people and of weapons ("killed by an improvised explosive device": someone)
+PARTY_SYNSETS = ("people", "leader", "military", "opposition", "negotiator", "suspect",
+                 "refugee", "hostage", "weapon", "wmd", "aircraft")  # fmt: skip
+HEAD_STOPS = {"of", "for", "in", "from", "with", "at", "on", "who", "which", "that", ",", "("}
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
 OBLIGATION_AUX = {"must", "should"}
@@ -196,6 +202,23 @@ def _event_date(verb: Token, sent: Span, published_at: dt.datetime | None):
     return None, None
 
 
+def _words(text: str) -> set[str]:
+    """The words of a noun phrase's text up to a preposition or clause ("soldiers", not
+    "peace" in "soldiers of peace"), singular."""
+    words = set()
+    for w in text.lower().replace("'s", " ").replace(",", " , ").split():
+        if w in HEAD_STOPS:
+            break
+        words.add(singular(w))
+    return words
+
+
+def _synset_heads(lex: Lexicon, names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        singular(m.split()[-1]) for n in names for m in lex.synsets.get(n, ()) if m.split()
+    )
+
+
 class SentenceExtractor:
     """Turns the triggers of one article's sentences into Event records."""
 
@@ -217,6 +240,7 @@ class SentenceExtractor:
         self.resolver = Resolver(ctx, sentences, offsets, coder)
         self.resolver.learn_genders()
         self.event_nouns = frozenset(lex.nouns)
+        self.party_words = lex.agent_nouns | PARTY_NOUNS | _synset_heads(lex, PARTY_SYNSETS)
 
     def _people(
         self,
@@ -238,7 +262,8 @@ class SentenceExtractor:
         if trigger.nominal:
             actor_tokens, recipient_token = args.nominal_arguments(verb)
             actors = [p for t in actor_tokens for p in self._people(t, i)]
-            return actors, self._people(recipient_token, i), args.location(verb)
+            named = any(self._names_party(t) for t in actor_tokens)
+            return actors, self._people(recipient_token, i), args.location(verb), named
         speech = speech_governor(verb, self.lex)
         if args.is_passive(verb):
             actor_token = args.agent(verb)
@@ -249,10 +274,29 @@ class SentenceExtractor:
         actors = self._people(actor_token, i, {p["canonical"] for p in recipients}, speech)
         names = {p["canonical"] for p in actors}
         recipients = [p for p in recipients if p["canonical"] not in names]
-        return actors, recipients, args.location(verb)
+        named = actor_token is not None and self._names_party(actor_token)
+        return actors, recipients, args.location(verb), named
 
     def _meaningful(self, people: list[Participant]) -> bool:
         return any(p["text"].lower() not in SPEAKER_PRONOUNS for p in people)
+
+    def _party(self, people: list[Participant]) -> bool:
+        """Someone who can act: a person, organisation or state, or an agent noun ("the
+        police", "rebels", "the minister"), not a thing, an accident or a place."""
+        for p in people:
+            if p.get("entity_type") and p["entity_type"] not in args.NOT_PARTICIPANT:
+                return True  # a name: a place as subject stands for its government
+            if _words(p["text"]) & self.party_words:
+                return True
+        return False
+
+    def _names_party(self, token: Token) -> bool:
+        """The phrase names a party in a modifier ("the APEC forum", "Israeli bulldozers")."""
+        return any(
+            (t.ent_type_ and t.ent_type_ not in args.NOT_PARTICIPANT)
+            or singular(t.lemma_.lower()) in self.party_words
+            for t in token.subtree
+        )
 
     def events(self) -> list[dict[str, Any]]:
         out = []
@@ -264,11 +308,19 @@ class SentenceExtractor:
         return out
 
     def _event(self, trigger: Trigger, sent: Span, i: int) -> dict[str, Any] | None:
-        actors, recipients, place = self._arguments(trigger, i)
+        actors, recipients, place, named = self._arguments(trigger, i)
         if not (self._meaningful(actors) or self._meaningful(recipients)):
             return None
         if not actors and (trigger.nominal or not args.is_passive(trigger.anchor)):
             return None  # only a passive clause may leave its actor unsaid
+        if actors and not (named or self._party(actors)):
+            # a thing, accident or place as actor ("the derailment killed seven"): no event,
+            # unless the clause is passive ("killed in an explosion"), which needs no actor
+            if trigger.nominal or not args.is_passive(trigger.anchor):
+                return None
+            actors = []
+        if trigger.entry.needs_target and not self._party(recipients):
+            return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:
             return None
         negated = is_negated(trigger.anchor, self.lex)
@@ -286,7 +338,7 @@ class SentenceExtractor:
         start, end = offset + words[0].idx, offset + words[-1].idx + len(words[-1])
         art = self.provenance.article
         event_date, date_text = _event_date(trigger.anchor, sent, art.get("published_at"))
-        confidence = 0.55 if trigger.kind == "verb" else 0.6
+        confidence = 0.55 if trigger.kind in {"verb", "pattern"} else 0.6
         confidence -= 0.3 if trigger.nominal else 0.0
         confidence += 0.15 if actors else 0.0
         confidence += 0.1 if recipients else 0.0

@@ -1,9 +1,11 @@
 """Trigger detection: words and patterns of a sentence that name a PLOVER event.
 
 Patterns, most specific first: phrasal verbs ("hand over", "call for"), verb-object pairs
-("pay tribute", "set fire"), support verbs with an event noun ("sign an agreement",
-"carry out an attack", "stage demonstrations"), plain verbs, and nominal events ("the talks",
-"the ceasefire").
+("pay tribute", "set fire"), support verbs with an event noun ("sign an agreement", "carry
+out an attack", "stage demonstrations"), CAMEO verb patterns ("release prisoners", "ask for
+financial aid"), plain verbs, and nominal events ("the talks", "the ceasefire"). A match
+whose meaning has no type ("release a statement") is another sense: the verb names no event.
+A sentence with a discard phrase (sports, entertainment) has no trigger.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from pipelines.extract.lexicon import Entry, Lexicon
+from pipelines.extract.patterns import discarded, match_pattern
 
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
@@ -25,7 +28,7 @@ class Trigger:
     anchor: Token
     words: tuple[Token, ...]
     entry: Entry
-    kind: str  # phrasal, verb_object, support, verb, noun
+    kind: str  # phrasal, verb_object, pattern, support, verb, noun
     object: Token | None = None
 
     @property
@@ -51,7 +54,14 @@ def _particles(verb: Token) -> list[Token]:
 
 
 def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
+    found = _verb_meaning(verb, lex)
+    return found if found is not None and found.entry.type is not None else None
+
+
+def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
     lemma = verb.lemma_.lower()
+    if lemma in lex.speech_verbs:
+        return None  # its clause is reported speech; the events are in the clause
     obj = direct_object(verb)
     for part in _particles(verb):
         entry = lex.phrasal_verbs.get(f"{lemma} {part.lower_}")
@@ -61,6 +71,7 @@ def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
         entry = lex.verb_object.get(f"{lemma} {obj.lemma_.lower()}")
         if entry is not None:
             return Trigger(verb, (verb, obj), entry, "verb_object", obj)
+    if obj is not None:
         support = {lemma} | {f"{lemma} {p.lower_}" for p in _particles(verb)}
         if support & lex.support_verbs:
             found = _event_noun(obj, lex)
@@ -73,6 +84,10 @@ def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
             if found is not None:
                 return Trigger(verb, (verb, pobj), found, "support", pobj)
     entry = lex.verbs.get(lemma)
+    pattern = match_pattern(verb, lex)
+    if pattern is not None and (pattern.entry.type is None or entry is None or not entry.override):
+        thing = obj if pattern.object else None  # the object the pattern names is no party
+        return Trigger(verb, (verb,), pattern.entry, "pattern", thing)
     if entry is None:
         return None
     if entry.requires_object and (obj is None or obj.lemma_.lower() not in entry.requires_object):
@@ -95,13 +110,17 @@ def _event_noun(noun: Token, lex: Lexicon) -> Entry | None:
 
 def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
     entry = lex.nouns.get(noun.lemma_.lower())
-    if entry is None or (entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}):
+    if entry is None or entry.type is None:
+        return None
+    if entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}:
         return None
     return Trigger(noun, (noun,), entry, "noun")
 
 
 def find_triggers(sent: Span, lex: Lexicon) -> list[Trigger]:
     """Every trigger of the sentence; an event noun used by a verb trigger is not repeated."""
+    if discarded(sent, lex):
+        return []
     verbal = [t for t in (_verb_trigger(tok, lex) for tok in sent if tok.pos_ in VERBAL) if t]
     used = {w.i for t in verbal for w in t.words}
     nominal = [
