@@ -62,7 +62,9 @@ def events_from_docs(
     provenance = Provenance(article, EXTRACTOR_VERSION, model)
     events = SentenceExtractor(lex, sentences, offsets, char_offsets, provenance, actors).events()
     dateline = parse_dateline(article.get("text") or "")
-    place_events(events, sentences, gazetteer or load_gazetteer(), dateline)
+    if gazetteer is None:
+        gazetteer = load_gazetteer()
+    place_events(events, sentences, gazetteer, dateline)
     date_events(events, article.get("published_at"), dateline and dateline.date_text)
     for event in events:
         event["story_id"] = article.get("story_id")

@@ -117,9 +117,6 @@ class Gazetteer:
         """The country a name or adjective belongs to ('Iraqi' -> IRQ), if only one."""
         return self.terms.get(normalise(name))
 
-    def __len__(self) -> int:
-        return len({c.place.gazetteer_id for cs in self._by_name.values() for c in cs})
-
 
 def _centre(cities: list[dict]) -> tuple[float | None, float | None]:
     """Population-weighted centre of a country's or state's gazetteer cities."""
