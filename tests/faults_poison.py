@@ -88,5 +88,10 @@ def lexicon_without(types: set[str], path: Path) -> Path:
     for section in ("verbs", "phrasal_verbs", "verb_object", "nouns"):
         table = data.get(section, {})
         data[section] = {k: v for k, v in table.items() if v.get("type") not in types}
+    patterns = {
+        verb: [p for p in specs if p.get("type") not in types]
+        for verb, specs in data.get("verb_patterns", {}).items()
+    }
+    data["verb_patterns"] = {verb: specs for verb, specs in patterns.items() if specs}
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
