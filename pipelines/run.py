@@ -165,9 +165,15 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     progress = ProgressReporter(opts.progress_interval, runner_name(options))
     progress.start()
     try:
-        result = pipeline.run()
+        _submitting.set()
+        try:
+            result = pipeline.run()
+        finally:
+            _submitting.clear()
         progress.attach(result)
         try:
+            if _sigterm_deferred.is_set():
+                raise SystemExit(128 + signal.SIGTERM)
             result.wait_until_finish()
         except (KeyboardInterrupt, SystemExit):
             log.warning("stopping: cancelling the pipeline")
@@ -183,9 +189,18 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     return totals
 
 
+# Set while the pipeline is being submitted: a SIGTERM then waits for the submission to end,
+# so that there is a job to cancel (an exit in the middle of it left the runner's services).
+_submitting = threading.Event()
+_sigterm_deferred = threading.Event()
+
+
 def _exit_on_sigterm(signum: int, _frame) -> None:
     """SIGTERM (kill, systemd, a container stop) ends the run as Ctrl-C does, so the runner's
     own services, such as Prism, are stopped on the way out instead of left running."""
+    if _submitting.is_set():
+        _sigterm_deferred.set()
+        return
     raise SystemExit(128 + signum)
 
 
