@@ -32,7 +32,7 @@ from typing import Any
 
 from pipelines.evaluate.codes import code_errors, score_codes
 from pipelines.evaluate.news_events import is_news_events, score_news, table
-from pipelines.evaluate.scoring import participant_matches, prf
+from pipelines.evaluate.scoring import figure_table, participant_matches, prf
 from pipelines.evaluate.splits import SPLITS, select, split_of
 from pipelines.extract.model import LoadedModel, SpacyEventModelHandler, extract_batch
 
@@ -218,7 +218,6 @@ def baseline(model: LoadedModel) -> Predict:
 
 
 def _table(results: dict[str, dict[str, Any]]) -> str:
-    names = list(results)
     rows = [
         ("type accuracy", lambda f: f["type_accuracy"]),
         ("type precision", lambda f: f["type"]["precision"]),
@@ -233,15 +232,7 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
         ("sector accuracy", lambda f: f["sector_accuracy"]),
         ("country, all gold participants", lambda f: f["country_accuracy_all"]),
     ]
-    width = max(len(r[0]) for r in rows)
-    lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
-    for label, get in rows:
-        lines.append(f"{label:{width}}  " + "  ".join(_cell(get(results[n])) for n in names))
-    return "\n".join(lines)
-
-
-def _cell(value: float | None) -> str:
-    return f"{'-':>9}" if value is None else f"{value:9.3f}"
+    return "\n".join(figure_table(results, rows))
 
 
 def _confusion(confusion: dict[str, dict[str, int]]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.evaluate.scoring import participant_matches, prf
+from pipelines.evaluate.scoring import figure_table, participant_matches, prf
 
 
 def is_news_events(record: dict[str, Any]) -> bool:
@@ -133,11 +133,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         ("(type, actor, recipient) F1", lambda f: f["type_actor_recipient"]["f1"]),
         ("no-event sentences with an event", lambda f: f["no_event_rate"]),
     ]
-    width = max(len(r[0]) for r in rows)
-    names = list(results)
-    lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
-    for label, get in rows:
-        lines.append(f"{label:{width}}  " + "  ".join(f"{get(results[n]):9.3f}" for n in names))
+    lines = figure_table(results, rows)
     counts = ", ".join(f"{n}: {f['predicted_events']} predicted" for n, f in results.items())
     first = next(iter(results.values()))
     lines.append(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 STOPWORDS = {
     "the",
@@ -48,3 +50,21 @@ def prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
     p = tp / predicted if predicted else 0.0
     r = tp / gold if gold else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+Row = tuple[str, Callable[[dict[str, Any]], float | None]]
+
+
+def figure_table(results: dict[str, dict[str, Any]], rows: list[Row]) -> list[str]:
+    """Lines of a table of figures: one row per (label, getter), one column per system; a
+    figure that is None prints as '-'."""
+    width = max(len(label) for label, _ in rows)
+    names = list(results)
+    lines = [f"{'':{width}}  " + "  ".join(f"{n:>9}" for n in names)]
+    for label, get in rows:
+        lines.append(f"{label:{width}}  " + "  ".join(_cell(get(results[n])) for n in names))
+    return lines
+
+
+def _cell(value: float | None) -> str:
+    return f"{'-':>9}" if value is None else f"{value:9.3f}"
