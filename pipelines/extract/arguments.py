@@ -76,6 +76,9 @@ def subject(verb: Token) -> Token | None:
         if passive_subject is not None:
             # 'X is expected to send': the raised subject acts in the complement clause
             return passive_subject if t != verb else None
+        if _purpose(t):
+            t = t.head.head.head  # "X acted in order to withdraw": X's clause
+            continue
         if t.dep_ in {"relcl", "acl"} and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
             return t.head
         if t.dep_ == "xcomp":
@@ -94,6 +97,17 @@ def subject(verb: Token) -> Token | None:
             return None
         t = t.head
     return None
+
+
+def _purpose(verb: Token) -> bool:
+    """'in order to V': the noun 'order' is no subject; the clause's verb's subject is."""
+    order = verb.head
+    return (
+        verb.dep_ == "acl"
+        and order.lower_ == "order"
+        and order.head.lower_ == "in"
+        and order.head.head.pos_ in {"VERB", "AUX"}
+    )
 
 
 def _chain(verb: Token, links: frozenset[str] | set[str]) -> list[Token]:

@@ -14,6 +14,7 @@ from typing import Any
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 MODALITIES = ("asserted", "planned", "expected", "reported", "hypothetical")
+ARGUMENT_ROLES = ("subject", "object", "prep")  # the positions a sense restriction looks at
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,14 @@ class Lexicon:
     negating_governors: frozenset[str]
     synsets: dict[str, frozenset[str]] = field(default_factory=dict)
     word_synsets: dict[str, frozenset[str]] = field(default_factory=dict)
+    # synset -> head word (singular) -> the modifier words of each member with that head
+    synset_heads: dict[str, dict[str, tuple[Phrase, ...]]] = field(default_factory=dict)
     verb_patterns: dict[str, dict[str, tuple[Pattern, ...]]] = field(default_factory=dict)
     discards: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     agent_nouns: frozenset[str] = frozenset()
+    party_words: frozenset[str] = frozenset()  # head words that make a phrase a party
+    # PLOVER type -> argument role -> head words that make a trigger of the type another sense
+    other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
     source: str = field(default="", compare=False)
 
 
@@ -161,6 +167,63 @@ def _word_synsets(synsets: dict[str, frozenset[str]]) -> dict[str, frozenset[str
     return {w: frozenset(names) for w, names in out.items()}
 
 
+def _synset_heads(synsets: dict[str, frozenset[str]]) -> dict[str, dict[str, tuple[Phrase, ...]]]:
+    """Synset -> head word (singular) -> modifiers of its members with that head: a token is
+    looked up by its forms instead of scanning every member."""
+    out: dict[str, dict[str, list[Phrase]]] = {}
+    for name, members in synsets.items():
+        for member in members:
+            words = member.split()
+            if words:
+                out.setdefault(name, {}).setdefault(singular(words[-1]), []).append(
+                    tuple(words[:-1])
+                )
+    return {n: {w: tuple(sorted(set(m), key=len)) for w, m in h.items()} for n, h in out.items()}
+
+
+def _party_words(data: dict[str, Any], synsets: dict[str, frozenset[str]]) -> frozenset[str]:
+    """Agent nouns, ``party_nouns`` and the heads of the ``party_synsets`` members."""
+    words = {singular(w.lower()) for w in data.get("agent_nouns", ())}
+    words |= {w.lower() for w in data.get("party_nouns", ())}
+    for name in data.get("party_synsets", ()):
+        if name.lower() not in synsets:
+            raise LexiconError(f"party_synsets: unknown synonym set {name!r}")
+        words |= {singular(m.split()[-1]) for m in synsets[name.lower()] if m.split()}
+    return frozenset(words)
+
+
+def _other_senses(
+    data: dict[str, Any], types: dict[str, int]
+) -> dict[str, dict[str, frozenset[str]]]:
+    """``sense_restrictions`` -> PLOVER type -> argument role -> the head words (of the
+    ``argument_classes`` the rule names) that make a trigger of that type another sense."""
+    classes = {
+        name: frozenset(singular(w.lower()) for w in words)
+        for name, words in data.get("argument_classes", {}).items()
+    }
+    out: dict[str, dict[str, set[str]]] = {}
+    for n, rule in enumerate(data.get("sense_restrictions", ())):
+        where = f"sense_restrictions[{n}]"
+        if not str(rule.get("reason", "")).strip():
+            raise LexiconError(f"{where}: no reason")
+        if not rule.get("types") or not rule.get("classes"):
+            raise LexiconError(f"{where}: needs types and classes")
+        roles = rule.get("roles", ARGUMENT_ROLES)
+        for kind, names, known in (
+            ("PLOVER type", rule["types"], types),
+            ("argument role", roles, ARGUMENT_ROLES),
+            ("argument class", rule["classes"], {c for c, words in classes.items() if words}),
+        ):
+            for name in names:
+                if name not in known:
+                    raise LexiconError(f"{where}: unknown {kind} {name!r}")
+        for t in rule["types"]:
+            for role in roles:
+                for c in rule["classes"]:
+                    out.setdefault(t, {}).setdefault(role, set()).update(classes[c])
+    return {t: {r: frozenset(w) for r, w in roles.items()} for t, roles in out.items()}
+
+
 def _discards(phrases: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """First word -> the discard phrases (word tuples) that start with it."""
     out: dict[str, list[tuple[str, ...]]] = {}
@@ -197,9 +260,12 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             negating_governors=frozenset(data.get("negating_governors", ())),
             synsets=synsets,
             word_synsets=_word_synsets(synsets),
+            synset_heads=_synset_heads(synsets),
             verb_patterns=_patterns(data.get("verb_patterns", {}), types, synsets),
             discards=_discards(data.get("discards", [])),
             agent_nouns=frozenset(singular(w.lower()) for w in data.get("agent_nouns", ())),
+            party_words=_party_words(data, synsets),
+            other_senses=_other_senses(data, types),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

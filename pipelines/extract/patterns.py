@@ -37,17 +37,15 @@ def _keys(token: Token, lex: Lexicon) -> set[str]:
 
 
 def _word_matches(word: str, token: Token, lex: Lexicon) -> bool:
-    if not word.startswith("&"):
-        return word in forms(token)
-    members = lex.synsets[word[1:]]
     found = forms(token)
-    for member in members:
-        parts = member.split()
-        if singular(parts[-1]) in found and (
-            len(parts) == 1 or _modifiers_present(tuple(parts[:-1]), token, lex)
-        ):
-            return True
-    return False
+    if not word.startswith("&"):
+        return word in found
+    heads = lex.synset_heads.get(word[1:], {})
+    return any(
+        not mods or _modifiers_present(mods, token, lex)
+        for form in found
+        for mods in heads.get(form, ())
+    )
 
 
 def _modifiers_present(words: Phrase, head: Token, lex: Lexicon) -> bool:

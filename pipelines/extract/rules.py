@@ -23,11 +23,6 @@ from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
 
-# people and groups named without an agent noun: pronouns that stand for a party
-PARTY_NOUNS = frozenset({"he", "she", "they", "we", "i", "who", "people", "man", "woman"})
-# CAMEO's sets of people and of weapons ("killed by an improvised explosive device": someone)
-PARTY_SYNSETS = ("people", "leader", "military", "opposition", "negotiator", "suspect",
-                 "refugee", "hostage", "weapon", "wmd", "aircraft")  # fmt: skip
 HEAD_STOPS = {"of", "for", "in", "from", "with", "at", "on", "who", "which", "that", ",", "("}
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
@@ -213,12 +208,6 @@ def _words(text: str) -> set[str]:
     return words
 
 
-def _synset_heads(lex: Lexicon, names: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(
-        singular(m.split()[-1]) for n in names for m in lex.synsets.get(n, ()) if m.split()
-    )
-
-
 class SentenceExtractor:
     """Turns the triggers of one article's sentences into Event records."""
 
@@ -240,7 +229,7 @@ class SentenceExtractor:
         self.resolver = Resolver(ctx, sentences, offsets, coder)
         self.resolver.learn_genders()
         self.event_nouns = frozenset(lex.nouns)
-        self.party_words = lex.agent_nouns | PARTY_NOUNS | _synset_heads(lex, PARTY_SYNSETS)
+        self.party_words = lex.party_words
 
     def _people(
         self,
@@ -319,6 +308,14 @@ class SentenceExtractor:
             if trigger.nominal or not args.is_passive(trigger.anchor):
                 return None
             actors = []
+        if (
+            not actors
+            and self.lex.quad_class[trigger.entry.type] < 4
+            and not self._party(recipients)
+        ):
+            # "more tools are given": cooperation and speech acts are between parties; force
+            # is an event with its target alone ("the embassy was attacked")
+            return None
         if trigger.entry.needs_target and not self._party(recipients):
             return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:

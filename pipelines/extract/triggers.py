@@ -5,7 +5,9 @@ Patterns, most specific first: phrasal verbs ("hand over", "call for"), verb-obj
 out an attack", "stage demonstrations"), CAMEO verb patterns ("release prisoners", "ask for
 financial aid"), plain verbs, and nominal events ("the talks", "the ceasefire"). A match
 whose meaning has no type ("release a statement") is another sense: the verb names no event.
-A sentence with a discard phrase (sports, entertainment) has no trigger.
+A sentence with a discard phrase (sports, entertainment) has no trigger, and a trigger whose
+subject, object or prepositional object is of a class its type restricts (``sense_restrictions``:
+"beat its savings target", "gave the impression") is another sense.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from pipelines.extract.lexicon import Entry, Lexicon
-from pipelines.extract.patterns import discarded, match_pattern
+from pipelines.extract.patterns import OBJECT_DEPS, discarded, forms, match_pattern
 
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
@@ -55,7 +57,34 @@ def _particles(verb: Token) -> list[Token]:
 
 def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
     found = _verb_meaning(verb, lex)
-    return found if found is not None and found.entry.type is not None else None
+    if found is None or found.entry.type is None or _other_sense(found, lex):
+        return None
+    return found
+
+
+def _arguments(anchor: Token) -> dict[str, list[Token]]:
+    """The argument heads a sense restriction looks at, by role."""
+    roles: dict[str, list[Token]] = {"subject": [], "object": [], "prep": []}
+    for c in anchor.children:
+        if c.dep_ in {"nsubj", "csubj"}:
+            roles["subject"].append(c)
+        elif c.dep_ in OBJECT_DEPS or c.dep_ in {"compound", "poss"}:
+            roles["object"].append(c)
+        elif c.dep_ in {"prep", "agent"}:
+            roles["prep"].extend(g for g in c.children if g.dep_ == "pobj")
+    return roles
+
+
+def _other_sense(trigger: Trigger, lex: Lexicon) -> bool:
+    """An argument of the trigger is of a class its type restricts ("beat the forecast")."""
+    restricted = lex.other_senses.get(trigger.entry.type)
+    if not restricted:
+        return False
+    for role, tokens in _arguments(trigger.anchor).items():
+        words = restricted.get(role)
+        if words and any(forms(t) & words for t in tokens):
+            return True
+    return False
 
 
 def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
@@ -114,7 +143,8 @@ def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
         return None
     if entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}:
         return None
-    return Trigger(noun, (noun,), entry, "noun")
+    found = Trigger(noun, (noun,), entry, "noun")
+    return None if _other_sense(found, lex) else found
 
 
 def find_triggers(sent: Span, lex: Lexicon) -> list[Trigger]:

