@@ -107,3 +107,27 @@ def test_synset_heads_index_members_by_head_word(data):
     doc["verb_patterns"], doc["party_synsets"] = {}, []
     lex = parse_lexicon(doc)
     assert lex.synset_heads["aid"] == {"aid": ((), ("financial",)), "loan": ((),)}
+
+
+def test_singular_keeps_nouns_that_end_in_s():
+    from pipelines.extract.lexicon import singular
+
+    assert [singular(w) for w in ("news", "series", "politics", "rallies", "rebels")] == [
+        "news",
+        "series",
+        "politics",
+        "rally",
+        "rebel",
+    ]
+    assert "new" not in load_lexicon().party_words
+
+
+def test_a_target_must_head_its_phrase(extract):
+    text = "Mr Brown says he wants to find out more about the Kenyan Government's policies."
+    assert extract(text) == []
+    found = extract("Mr Brown found out about the Kenyan ministers.")
+    assert ("CONSULT", "find out") in found
+
+
+def test_new_is_no_party(extract):
+    assert extract("The new law will control internet gambling for the first time.") == []

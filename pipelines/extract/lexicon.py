@@ -14,6 +14,7 @@ from typing import Any
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 MODALITIES = ("asserted", "planned", "expected", "reported", "hypothetical")
+SAME_IN_SINGULAR = frozenset({"news", "series", "species", "means", "headquarters"})
 ARGUMENT_ROLES = ("subject", "object", "prep")  # the positions a sense restriction looks at
 
 
@@ -116,7 +117,11 @@ def _entries(table: dict[str, Any], types: dict[str, int], section: str) -> dict
 
 
 def singular(word: str) -> str:
-    """A crude singular for matching pattern words against lemmas ("prisoners", "rallies")."""
+    """A crude singular for matching pattern words against lemmas ("prisoners", "rallies");
+    nouns whose plural form is also the singular stay ("news" must not become "new", which
+    would make every "new law" a news outlet and so a party)."""
+    if word in SAME_IN_SINGULAR or word.endswith("ics"):
+        return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

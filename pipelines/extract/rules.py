@@ -197,15 +197,23 @@ def _event_date(verb: Token, sent: Span, published_at: dt.datetime | None):
     return None, None
 
 
-def _words(text: str) -> set[str]:
+def _phrase_words(text: str) -> list[str]:
     """The words of a noun phrase's text up to a preposition or clause ("soldiers", not
-    "peace" in "soldiers of peace"), singular."""
-    words = set()
+    "peace" in "soldiers of peace"), singular, in order: the head is the last."""
+    words = []
     for w in text.lower().replace("'s", " ").replace(",", " , ").split():
         if w in HEAD_STOPS:
             break
-        words.add(singular(w))
+        words.append(singular(w))
     return words
+
+
+def _words(text: str) -> set[str]:
+    return set(_phrase_words(text))
+
+
+def _head(text: str) -> set[str]:
+    return set(_phrase_words(text)[-1:])
 
 
 class SentenceExtractor:
@@ -269,13 +277,16 @@ class SentenceExtractor:
     def _meaningful(self, people: list[Participant]) -> bool:
         return any(p["text"].lower() not in SPEAKER_PRONOUNS for p in people)
 
-    def _party(self, people: list[Participant]) -> bool:
+    def _party(self, people: list[Participant], head_only: bool = False) -> bool:
         """Someone who can act: a person, organisation or state, or an agent noun ("the
-        police", "rebels", "the minister"), not a thing, an accident or a place."""
+        police", "rebels", "the minister"), not a thing, an accident or a place. With
+        ``head_only`` the agent noun must head the phrase: "the Kenyan Government's education
+        policies" names policies, not the government."""
+        words_of = _head if head_only else _words
         for p in people:
             if p.get("entity_type") and p["entity_type"] not in args.NOT_PARTICIPANT:
                 return True  # a name: a place as subject stands for its government
-            if _words(p["text"]) & self.party_words:
+            if words_of(p["text"]) & self.party_words:
                 return True
         return False
 
@@ -316,7 +327,7 @@ class SentenceExtractor:
             # "more tools are given": cooperation and speech acts are between parties; force
             # is an event with its target alone ("the embassy was attacked")
             return None
-        if trigger.entry.needs_target and not self._party(recipients):
+        if trigger.entry.needs_target and not self._party(recipients, head_only=True):
             return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:
             return None
