@@ -27,8 +27,11 @@ SILENT_SECONDS_BEFORE_NOTICE = 120
 
 
 def current_totals(result) -> dict[str, int]:
-    """The ``news`` counters of a running job, by name (attempted values: committed ones come
-    only with finished bundles, and some runners give none before the end)."""
+    """The ``news`` counters of a running job, by name.
+
+    The larger of each counter's attempted and committed values: Prism keeps the running
+    totals as committed values and gives as attempted only the bundles in flight, while
+    runners that report no committed values keep the totals as attempted ones."""
     query = result.metrics().query(MetricsFilter().with_namespace(counting.NAMESPACE))
     # A portable runner's result keeps the first metrics it fetched (``_metrics``) for good:
     # forget them, or the next line and the final summary would show this moment's counts.
@@ -36,7 +39,7 @@ def current_totals(result) -> dict[str, int]:
         result._metrics = None
     totals: dict[str, int] = {}
     for counter in query["counters"]:
-        value = counter.attempted if counter.attempted is not None else counter.committed
+        value = max(counter.attempted or 0, counter.committed or 0)
         name = counter.key.metric.name
         totals[name] = totals.get(name, 0) + (value or 0)
     return totals

@@ -8,6 +8,7 @@ streaming, Flink) are accepted too.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -208,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        # An operator's view into a job that seems stuck: SIGUSR1 writes every thread's
+        # stack (the in-process Beam workers' included) to stderr, and the job goes on.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     if "-h" in argv or "--help" in argv:
         _help_parser().print_help()
         return 0

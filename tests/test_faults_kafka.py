@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +56,7 @@ REPLAY_PER_PARTITION = 3  # offsets the kill test moves back, so that some artic
 PAUSE_TIMEOUT = 900  # seconds a paused producer waits to be resumed
 COVER_TIMEOUT = 420  # seconds for the events to cover every article
 JOB_SERVER_TIMEOUT = 3600
+PROGRESS_READ = re.compile(r"progress: ([\d,]+) read")
 KINDS = {"events": "event", "articles": "article", "duplicates": "duplicate", "dead": "dead_letter"}
 
 
@@ -242,6 +244,17 @@ class Job:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
+    def stacks(self) -> str:
+        """Every thread's stack in the job's process (SIGUSR1, see pipelines.run.main)."""
+        if not self.alive():
+            return ""
+        before = self.log.stat().st_size
+        self.proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        with open(self.log, "rb") as log:
+            log.seek(before)
+            return log.read().decode(errors="replace")[-20000:]
+
 
 def wait_for(readers: dict[str, Reader], want, job: Job, timeout: float, what: str) -> float:
     """Poll the readers until ``want(events)``; returns the seconds it took."""
@@ -251,7 +264,10 @@ def wait_for(readers: dict[str, Reader], want, job: Job, timeout: float, what: s
             if name != "events":
                 reader.poll()
         assert job.alive(), f"the job ended while waiting for {what}:\n{job.tail()}"
-        assert time.monotonic() - began < timeout, f"no {what} within {timeout} s:\n{job.tail()}"
+        if time.monotonic() - began >= timeout:
+            pytest.fail(
+                f"no {what} within {timeout} s:\n{job.tail()}\nits threads:\n{job.stacks()}"
+            )
     return time.monotonic() - began
 
 
@@ -365,6 +381,9 @@ def test_job_carries_on_through_a_broker_outage(broker, prism, reference, tmp_pa
         job.kill()
         producer.join(timeout=5)
     figures = account(topics, readers, reference)
+    # The job's progress lines give running totals: they never go back, and they count reads.
+    reads = [int(n.replace(",", "")) for n in PROGRESS_READ.findall(job.log.read_text())]
+    assert reads and reads == sorted(reads) and reads[-1] > 0, reads
     # The first event the job wrote after the restart, by the broker's record timestamps.
     next_event = min(t for t in readers["events"].timestamps if t >= restarted_at) - restarted_at
     for reader in readers.values():
@@ -442,16 +461,20 @@ def _group_processes(pgid: int, pattern: str = ".") -> list[str]:
 
 def test_sigterm_stops_the_job_and_its_prism_runner(broker, prism, tmp_path):
     """A stopped job must not leave its Prism runner behind (an orphaned Prism kept a core
-    busy): SIGTERM to the job's process alone cancels the pipeline and stops Prism."""
+    busy): SIGTERM to the job's process alone cancels the pipeline and stops Prism. Before
+    that, SIGUSR1 makes the job write its threads' stacks and go on."""
     topics = Topics("sigterm")
     job = Job(topics.job_args("g-sigterm"), prism, tmp_path / "job.log")
     try:
         deadline = time.monotonic() + 120
-        while not _group_processes(job.proc.pid, prism):
+        # Anchored: the job's own command line names the Prism binary too (--prism_location).
+        while not _group_processes(job.proc.pid, f"^{prism} "):
             assert job.alive(), job.tail()
             assert time.monotonic() < deadline, f"Prism did not start:\n{job.tail()}"
             time.sleep(0.5)
         time.sleep(5)  # the pipeline is submitted and running
+        # SIGUSR1 only writes the threads' stacks: the job carries on.
+        assert "most recent call first" in job.stacks() and job.alive(), job.tail()
         job.proc.send_signal(signal.SIGTERM)
         assert job.proc.wait(timeout=60) == 128 + signal.SIGTERM, job.tail()
         assert "stopping: cancelling the pipeline" in job.log.read_text(errors="replace")
