@@ -15,6 +15,7 @@ from pipelines.extract.cameo_convert import (
     parse_discards,
     parse_mapping,
     parse_pattern,
+    parse_story_discards,
     parse_verbs,
 )
 from pipelines.extract.lexicon import parse_lexicon
@@ -141,6 +142,7 @@ def test_synonym_sets_blocks_and_verbs():
 
 def test_discards_and_agents():
     assert parse_discards(DISCARDS.splitlines()) == ["baseball", "world cup"]
+    assert parse_story_discards(DISCARDS.splitlines()) == ["manchester united"]
     nouns = parse_agent_nouns(AGENTS.splitlines())
     assert {"minister", "police", "fisherman", "fisherwoman", "justice"} <= set(nouns)
     assert "peace" not in nouns

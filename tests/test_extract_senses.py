@@ -131,3 +131,36 @@ def test_a_target_must_head_its_phrase(extract):
 
 def test_new_is_no_party(extract):
     assert extract("The new law will control internet gambling for the first time.") == []
+
+
+# stories that are not coded
+def test_match_report_gives_no_event(extract):
+    report = (
+        "The striker scored twice as the club reached the cup semi-final. "
+        "The referee sent off a midfielder, and Chelsea attacked relentlessly. "
+        "Police arrested two fans outside the ground."
+    )
+    assert extract(report) == []
+    # one sport word in a political story is no sports story
+    assert "COERCE" in _types(extract("Police arrested two opposition leaders after the match."))
+
+
+def test_story_discard_phrase_drops_the_article(extract):
+    text = "Police arrested two protesters in Lima. The World Cup starts in June."
+    assert extract(text) == []
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda g: g.update(reason=" "), "no reason"),
+        (lambda g: g.update(classes=["weather"]), "unknown argument class 'weather'"),
+        (lambda g: g.update(min_words=0), "min_words"),
+        (lambda g: g.update(min_words=10_000), "min_words"),
+    ],
+)
+def test_bad_story_genre_is_refused(data, change, message):
+    bad = copy.deepcopy(data)
+    change(bad["story_genres"][0])
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(bad)

@@ -24,7 +24,8 @@ What is taken from the upstream files (formats in PETRARCH2's ``petrarch2-dictio
   no CONSULT, "introduced the minister to ..." may be);
 - multi-word verbs (``+CALL_OFF``) become ``phrasal_verbs`` with their own or the block's code;
 - CAMEO codes map to PLOVER (type, mode, contexts) by the longest prefix present in the mapping;
-- the sentence-level discard phrases (sports, entertainment) become ``discards``;
+- the sentence-level discard phrases (sports, entertainment) become ``discards``, the
+  story-level ones (``+``) ``story_discards``: an article holding one gives no event;
 - the head nouns of the agent phrases (minister, police, rebel, ...) become ``agent_nouns``:
   an event's actor must be a named party or one of these (``rules.py``), as PETRARCH codes
   only sentences whose actors its dictionaries know.
@@ -280,8 +281,18 @@ def parse_verbs(lines: Iterable[str]) -> tuple[dict[str, list[str]], list[Block]
     return synsets, blocks, skipped
 
 
+def parse_story_discards(lines: Iterable[str]) -> list[str]:
+    """Story-level discard phrases (marked ``+``): an article that holds one is not coded."""
+    out = set()
+    for raw in lines:
+        line = " ".join(_strip_comment(raw).lower().split())
+        if line.startswith("+") and line[1:].strip():
+            out.add(line[1:].strip())
+    return sorted(out)
+
+
 def parse_discards(lines: Iterable[str]) -> list[str]:
-    """Sentence-level discard phrases (the story-level ones, marked ``+``, are left out).
+    """Sentence-level discard phrases (the story-level ones, marked ``+``: parse_story_discards).
 
     Left out too: bare years ("1914") and relative time phrases ("years ago", "months
     later"), which PETRARCH uses to skip past events: here a past event is coded with its
@@ -392,7 +403,9 @@ def convert(
     doc["note"] = LICENSE_NOTE
     doc["synsets"] = dict(sorted(synsets.items()))
     doc["verb_patterns"] = dict(sorted(patterns.items()))
+    discard_lines = list(discard_lines)
     doc["discards"] = parse_discards(discard_lines)
+    doc["story_discards"] = parse_story_discards(discard_lines)
     doc["agent_nouns"] = sorted(
         set(parse_agent_nouns(agent_lines)) | set(doc.get("agent_nouns", ()))
     )
@@ -418,6 +431,7 @@ def convert(
         skipped_patterns=skipped["patterns"],
         skipped_verbs=skipped["verbs"],
         discards=len(doc["discards"]),
+        story_discards=len(doc["story_discards"]),
         agent_nouns=len(doc["agent_nouns"]),
     )
     return doc, counts

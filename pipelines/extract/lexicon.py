@@ -65,6 +65,16 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class Genre:
+    """Stories of a kind that is not coded (sports, entertainment): an article is one when
+    at least ``min_words`` distinct words of ``words`` occur in it."""
+
+    name: str
+    words: frozenset[str]
+    min_words: int
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Trigger tables, keyed by lemma (phrases: lemmas joined by one space)."""
 
@@ -85,6 +95,8 @@ class Lexicon:
     synset_heads: dict[str, dict[str, tuple[Phrase, ...]]] = field(default_factory=dict)
     verb_patterns: dict[str, dict[str, tuple[Pattern, ...]]] = field(default_factory=dict)
     discards: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    story_discards: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    story_genres: tuple[Genre, ...] = ()
     agent_nouns: frozenset[str] = frozenset()
     party_words: frozenset[str] = frozenset()  # head words that make a phrase a party
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
@@ -197,15 +209,19 @@ def _party_words(data: dict[str, Any], synsets: dict[str, frozenset[str]]) -> fr
     return frozenset(words)
 
 
+def _argument_classes(data: dict[str, Any]) -> dict[str, frozenset[str]]:
+    return {
+        name: frozenset(singular(w.lower()) for w in words)
+        for name, words in data.get("argument_classes", {}).items()
+    }
+
+
 def _other_senses(
     data: dict[str, Any], types: dict[str, int]
 ) -> dict[str, dict[str, frozenset[str]]]:
     """``sense_restrictions`` -> PLOVER type -> argument role -> the head words (of the
     ``argument_classes`` the rule names) that make a trigger of that type another sense."""
-    classes = {
-        name: frozenset(singular(w.lower()) for w in words)
-        for name, words in data.get("argument_classes", {}).items()
-    }
+    classes = _argument_classes(data)
     out: dict[str, dict[str, set[str]]] = {}
     for n, rule in enumerate(data.get("sense_restrictions", ())):
         where = f"sense_restrictions[{n}]"
@@ -227,6 +243,24 @@ def _other_senses(
                 for c in rule["classes"]:
                     out.setdefault(t, {}).setdefault(role, set()).update(classes[c])
     return {t: {r: frozenset(w) for r, w in roles.items()} for t, roles in out.items()}
+
+
+def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:
+    out = []
+    for n, spec in enumerate(data.get("story_genres", ())):
+        where = f"story_genres[{n}]"
+        if not str(spec.get("reason", "")).strip():
+            raise LexiconError(f"{where}: no reason")
+        words: set[str] = set()
+        for c in spec.get("classes", ()):
+            if not classes.get(c):
+                raise LexiconError(f"{where}: unknown argument class {c!r}")
+            words |= classes[c]
+        min_words = spec.get("min_words")
+        if not isinstance(min_words, int) or not 1 <= min_words <= len(words):
+            raise LexiconError(f"{where}: min_words must be 1 to the number of its words")
+        out.append(Genre(str(spec.get("name", n)), frozenset(words), min_words))
+    return tuple(out)
 
 
 def _discards(phrases: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -268,6 +302,8 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             synset_heads=_synset_heads(synsets),
             verb_patterns=_patterns(data.get("verb_patterns", {}), types, synsets),
             discards=_discards(data.get("discards", [])),
+            story_discards=_discards(data.get("story_discards", [])),
+            story_genres=_genres(data, _argument_classes(data)),
             agent_nouns=frozenset(singular(w.lower()) for w in data.get("agent_nouns", ())),
             party_words=_party_words(data, synsets),
             other_senses=_other_senses(data, types),

@@ -131,13 +131,30 @@ def match_pattern(verb: Token, lex: Lexicon) -> Pattern | None:
     return None
 
 
-def discarded(sent: Span, lex: Lexicon) -> bool:
-    """The sentence holds a discard phrase (sports, entertainment): it is not coded."""
-    if not lex.discards:
-        return False
-    words = [t.lower_ for t in sent]
+def _holds(words: list[str], table: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
     for i, w in enumerate(words):
-        for phrase in lex.discards.get(w, ()):
+        for phrase in table.get(w, ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return True
     return False
+
+
+def discarded(sent: Span, lex: Lexicon) -> bool:
+    """The sentence holds a discard phrase (sports, entertainment): it is not coded."""
+    return bool(lex.discards) and _holds([t.lower_ for t in sent], lex.discards)
+
+
+def story_genre(sentences: list[Span], lex: Lexicon) -> str | None:
+    """The kind of story that is not coded (a story discard phrase, or enough words of a
+    genre: a match report, a film review) the article is, if any."""
+    if lex.story_discards and any(
+        _holds([t.lower_ for t in s], lex.story_discards) for s in sentences
+    ):
+        return "story discard"
+    if not lex.story_genres:
+        return None
+    seen = {f for s in sentences for t in s if t.pos_ in {"NOUN", "PROPN"} for f in forms(t)}
+    for genre in lex.story_genres:
+        if len(seen & genre.words) >= genre.min_words:
+            return genre.name
+    return None

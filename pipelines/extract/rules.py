@@ -19,6 +19,7 @@ from pipelines.extract.participants import (
     build_context,
     phrase_text,
 )
+from pipelines.extract.patterns import story_genre
 from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
@@ -299,6 +300,8 @@ class SentenceExtractor:
         )
 
     def events(self) -> list[dict[str, Any]]:
+        if story_genre(self.sentences, self.lex) is not None:
+            return []  # a match report or film review: its "attacks" and "wins" are no events
         out = []
         for i, sent in enumerate(self.sentences):
             for trigger in find_triggers(sent, self.lex):

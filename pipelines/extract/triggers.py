@@ -21,6 +21,8 @@ from pipelines.extract.patterns import OBJECT_DEPS, discarded, forms, match_patt
 
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
+# 'arrested after the match' says when, not what: no sense restriction looks there
+TIME_PREPS = {"after", "before", "during", "since", "until", "following", "ahead"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def _arguments(anchor: Token) -> dict[str, list[Token]]:
             roles["subject"].append(c)
         elif c.dep_ in OBJECT_DEPS or c.dep_ in {"compound", "poss"}:
             roles["object"].append(c)
-        elif c.dep_ in {"prep", "agent"}:
+        elif c.dep_ in {"prep", "agent"} and c.lower_ not in TIME_PREPS:
             roles["prep"].extend(g for g in c.children if g.dep_ == "pobj")
     return roles
 
