@@ -164,3 +164,8 @@ def test_bad_story_genre_is_refused(data, change, message):
     change(bad["story_genres"][0])
     with pytest.raises(LexiconError, match=message):
         parse_lexicon(bad)
+
+
+def test_a_news_outlet_reports_and_does_not_demand(extract):
+    assert extract("The state news agency said the minister must resign.") == []
+    assert "REQUEST" in _types(extract("The opposition said the minister must resign."))

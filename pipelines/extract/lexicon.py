@@ -99,6 +99,7 @@ class Lexicon:
     story_genres: tuple[Genre, ...] = ()
     agent_nouns: frozenset[str] = frozenset()
     party_words: frozenset[str] = frozenset()  # head words that make a phrase a party
+    outlet_nouns: frozenset[str] = frozenset()  # heads of news outlets: reporters, not actors
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
     source: str = field(default="", compare=False)
@@ -306,6 +307,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             story_genres=_genres(data, _argument_classes(data)),
             agent_nouns=frozenset(singular(w.lower()) for w in data.get("agent_nouns", ())),
             party_words=_party_words(data, synsets),
+            outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
             other_senses=_other_senses(data, types),
             source=source,
         )

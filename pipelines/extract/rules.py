@@ -252,7 +252,9 @@ class SentenceExtractor:
         if speech is not None and token.pos_ == "PRON" and token.lower_ not in SPEAKER_PRONOUNS:
             speaker = args.subject(speech)
             if speaker is not None and speaker.pos_ != "PRON":
-                return self.resolver.participants(speaker, i, exclude)
+                found = self.resolver.participants(speaker, i, exclude)
+                if not self._outlet(found):  # "Xinhua said it had met": not Xinhua's act
+                    return found
         return self.resolver.participants(token, i, exclude)
 
     def _arguments(self, trigger: Trigger, i: int):
@@ -290,6 +292,12 @@ class SentenceExtractor:
             if words_of(p["text"]) & self.party_words:
                 return True
         return False
+
+    def _outlet(self, people: list[Participant]) -> bool:
+        """A news outlet ("the agency", Xinhua): it reports events, it is not their actor."""
+        return any(
+            p.get("sector") == "MED" or _head(p["text"]) & self.lex.outlet_nouns for p in people
+        )
 
     def _names_party(self, token: Token) -> bool:
         """The phrase names a party in a modifier ("the APEC forum", "Israeli bulldozers")."""
@@ -342,6 +350,8 @@ class SentenceExtractor:
             if speaker is not None:
                 recipients = actors
                 actors = self._people(speaker, i)
+                if self._outlet(actors):
+                    return None  # "the paper reported that X must resign": a report, no demand
         entry = trigger.entry
         mode = entry.mode if not converted else None
         words = sorted(trigger.words, key=lambda t: t.i)
