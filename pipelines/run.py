@@ -205,13 +205,22 @@ def _exit_on_sigterm(signum: int, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
+def _dump_stacks_on_sigusr1() -> None:
+    """An operator's view into a job that seems stuck: SIGUSR1 writes every thread's stack
+    (the in-process Beam workers' included) to the process's stderr, and the job goes on."""
+    try:
+        # The process's own stderr: sys.stderr may be a replacement without a file
+        # descriptor (an embedding application, pytest's capture).
+        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
+    except (AttributeError, ValueError, OSError) as e:
+        log.warning("no stack dumps on SIGUSR1: stderr has no file descriptor (%s)", e)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        # An operator's view into a job that seems stuck: SIGUSR1 writes every thread's
-        # stack (the in-process Beam workers' included) to stderr, and the job goes on.
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        _dump_stacks_on_sigusr1()
     if "-h" in argv or "--help" in argv:
         _help_parser().print_help()
         return 0
