@@ -191,24 +191,51 @@ class _ReadPartition(beam.DoFn):
         self._marks = True
 
     def setup(self) -> None:
-        self._reader = consumer(self._servers, None)
+        # One consumer per partition, assigned once (see _reader_at).
+        self._readers: dict[TopicPartition, KafkaConsumer] = {}
         self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
         self._read_count = counting.counter(counting.READ)
         self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
     def teardown(self) -> None:
-        self._reader.close()
+        for reader in self._readers.values():
+            reader.close()
 
     @beam.DoFn.unbounded_per_element()
     def process(self, element: PartitionSpec, tracker=_RESTRICTIONS, watermark=_WATERMARK):
         yield from self._read(element, tracker, watermark)
 
+    def _reader_at(self, tp: TopicPartition, offset: int) -> KafkaConsumer:
+        """The partition's own consumer, its position at ``offset``.
+
+        Restrictions of several partitions reach one DoFn instance in turn. With one shared
+        consumer, assigned and seeked anew on every call, a partition's reads were seen to
+        stop (minutes without its last record, which the broker had); a consumer per
+        partition keeps its assignment and its prefetched records, and seeks only when the
+        runner resumes the partition elsewhere than where the consumer stands.
+        """
+        reader = self._readers.get(tp)
+        if reader is None:
+            reader = self._readers[tp] = consumer(self._servers, None)
+            reader.assign([tp])
+            reader.seek(tp, offset)
+        elif self._position(reader, tp) != offset:
+            reader.seek(tp, offset)
+        return reader
+
+    @staticmethod
+    def _position(reader: KafkaConsumer, tp: TopicPartition) -> int | None:
+        """Where ``reader`` stands in ``tp``; None when it must ask an unreachable broker."""
+        try:
+            return reader.position(tp, timeout_ms=POLL_TIMEOUT_MS)
+        except KafkaError:
+            return None
+
     def _read(self, element: PartitionSpec, tracker, watermark) -> Iterator[Any]:
         """Reads until the range ends or the poll budget is spent; returns one past the last
         offset claimed (None when nothing was)."""
         tp = TopicPartition(element.topic, element.partition)
-        self._reader.assign([tp])
-        self._reader.seek(tp, tracker.current_restriction().start)
+        self._reader = self._reader_at(tp, tracker.current_restriction().start)
         deadline = time.monotonic() + POLL_BUDGET_SECONDS
         read = _Progress(marked=tracker.current_restriction().start)
         while not read.done:
