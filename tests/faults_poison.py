@@ -82,7 +82,8 @@ def poisoned_model(directory: Path) -> Path:
 
 
 def lexicon_without(types: set[str], path: Path) -> Path:
-    """The shipped lexicon without the PLOVER ``types`` (and the triggers of those types)."""
+    """The shipped lexicon without the PLOVER ``types`` (and the triggers, patterns and
+    sense restrictions of those types)."""
     data = json.loads(DEFAULT_LEXICON.read_text(encoding="utf-8"))
     data["types"] = {k: v for k, v in data["types"].items() if k not in types}
     for section in ("verbs", "phrasal_verbs", "verb_object", "nouns"):
@@ -93,5 +94,10 @@ def lexicon_without(types: set[str], path: Path) -> Path:
         for verb, specs in data.get("verb_patterns", {}).items()
     }
     data["verb_patterns"] = {verb: specs for verb, specs in patterns.items() if specs}
+    restrictions = [
+        {**rule, "types": [t for t in rule["types"] if t not in types]}
+        for rule in data.get("sense_restrictions", [])
+    ]
+    data["sense_restrictions"] = [rule for rule in restrictions if rule["types"]]
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
