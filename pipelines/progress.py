@@ -41,7 +41,7 @@ def current_totals(result) -> dict[str, int]:
     for counter in query["counters"]:
         value = max(counter.attempted or 0, counter.committed or 0)
         name = counter.key.metric.name
-        totals[name] = totals.get(name, 0) + (value or 0)
+        totals[name] = totals.get(name, 0) + value
     return totals
 
 

@@ -88,10 +88,7 @@ def test_shipped_restrictions_load():
     ],
 )
 def test_bad_sense_restriction_is_refused(data, change, message):
-    bad = copy.deepcopy(data)
-    change(bad["sense_restrictions"][0])
-    with pytest.raises(LexiconError, match=message):
-        parse_lexicon(bad)
+    _assert_refused(data, "sense_restrictions", change, message)
 
 
 def test_unknown_party_synset_is_refused(data):
@@ -160,8 +157,13 @@ def test_story_discard_phrase_drops_the_article(extract):
     ],
 )
 def test_bad_story_genre_is_refused(data, change, message):
+    _assert_refused(data, "story_genres", change, message)
+
+
+def _assert_refused(data: dict, section: str, change, message: str) -> None:
+    """The lexicon with ``change`` made to the first rule of ``section`` fails to load."""
     bad = copy.deepcopy(data)
-    change(bad["story_genres"][0])
+    change(bad[section][0])
     with pytest.raises(LexiconError, match=message):
         parse_lexicon(bad)
 
