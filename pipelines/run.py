@@ -23,12 +23,12 @@ from apache_beam.options.pipeline_options import (
     PrismRunnerOptions,
     StandardOptions,
 )
-from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipelines import counting
 from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
 from pipelines.progress import ProgressReporter
@@ -73,17 +73,19 @@ def print_summary(totals: dict[str, int], out=None) -> None:
     )
 
 
-def check_kafka(bootstrap_servers: str, input_topic: str | None) -> None:
-    """Fail at start when no broker answers or the input topic does not exist, not at the
-    first read or write after all the work."""
-    try:
-        client = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
+def check_kafka(
+    bootstrap_servers: str, input_topic: str | None, security: KafkaSecurity = PLAINTEXT
+) -> None:
+    """Fail at start when no broker answers, the client cannot authenticate or trust it, or
+    the input topic does not exist, not at the first read or write after all the work."""
+    security.check()
+    with explained_errors(bootstrap_servers, security):
+        client = admin(
+            bootstrap_servers,
+            security,
             request_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
             bootstrap_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
         )
-    except KafkaError as e:
-        raise ConfigurationError(f"no Kafka broker answers at {bootstrap_servers}: {e}") from None
     try:
         missing = input_topic and input_topic not in client.list_topics()
     except KafkaError as e:
@@ -156,7 +158,9 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):
-        check_kafka(opts.kafka_bootstrap_servers, opts.input_topic)
+        check_kafka(
+            opts.kafka_bootstrap_servers, opts.input_topic, KafkaSecurity.from_options(opts)
+        )
     if opts.output_dir and "://" not in opts.output_dir:
         prepare_output_dir(opts.output_dir)
     use_local_prism(options)

@@ -10,11 +10,17 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
-from kafka import KafkaProducer
 
 from pipelines import records
 from pipelines.io.avro_wire import SchemaRegistry
-from pipelines.io.kafka_clients import CLIENT_ID, OUTAGE_TOLERANCE_MS, RECONNECT_BACKOFF_MAX_MS
+from pipelines.io.kafka_clients import (
+    CLIENT_ID,
+    OUTAGE_TOLERANCE_MS,
+    PLAINTEXT,
+    RECONNECT_BACKOFF_MAX_MS,
+    KafkaSecurity,
+    producer,
+)
 from pipelines.io.kafka_codec import encode_record
 
 WRITTEN = "written"
@@ -31,6 +37,7 @@ class SinkSpec(NamedTuple):
     grouped: bool
     pass_written: bool
     validate: bool
+    security: KafkaSecurity
 
 
 class _WriteRecords(beam.DoFn):
@@ -49,8 +56,9 @@ class _WriteRecords(beam.DoFn):
     def setup(self) -> None:
         registry_url = self._spec.schema_registry_url
         self._registry = SchemaRegistry(registry_url) if registry_url else None
-        self._producer = KafkaProducer(
-            bootstrap_servers=self._spec.bootstrap_servers,
+        self._producer = producer(
+            self._spec.bootstrap_servers,
+            self._spec.security,
             acks="all",
             retries=2**31 - 1,
             enable_idempotence=True,
@@ -132,6 +140,7 @@ class WriteToKafka(beam.PTransform):
     ``grouped``: each input is a pair (anything, records), its records written together.
     ``pass_written``: ``written`` holds every input (with ``grouped``, the first of its pair)
     once its records are acknowledged by the broker (an invalid single record is not passed on).
+    ``security``: TLS and SASL settings of the producer.
     """
 
     def __init__(
@@ -144,6 +153,7 @@ class WriteToKafka(beam.PTransform):
         grouped: bool = False,
         pass_written: bool = False,
         validate: bool = True,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
@@ -157,6 +167,7 @@ class WriteToKafka(beam.PTransform):
                 grouped,
                 pass_written,
                 validate,
+                security,
             )
         )
 

@@ -32,6 +32,7 @@ import apache_beam as beam
 
 from pipelines import counting
 from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
+from pipelines.io.kafka_clients import KafkaSecurity
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
 from pipelines.io.kafka_sink import WriteToKafka
 from pipelines.options import NewsPipelineOptions
@@ -221,6 +222,7 @@ class WriteOutputs(beam.PTransform):
             grouped=grouped,
             pass_written=True,
             validate=False,
+            security=KafkaSecurity.from_options(opts),
         )
         return (records | f"Write {kind} to Kafka" >> sink).written
 
@@ -235,5 +237,10 @@ class WriteOutputs(beam.PTransform):
         (
             (*read_offsets, *done)
             | "Offset marks" >> beam.Flatten()
-            | "Commit offsets" >> CommitOffsets(opts.kafka_bootstrap_servers, opts.consumer_group)
+            | "Commit offsets"
+            >> CommitOffsets(
+                opts.kafka_bootstrap_servers,
+                opts.consumer_group,
+                KafkaSecurity.from_options(opts),
+            )
         )

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import apache_beam as beam
 
 from pipelines.io.files import ReadArticleFiles, file_patterns
+from pipelines.io.kafka_clients import KafkaSecurity
 from pipelines.io.kafka_source import ReadArticlesFromKafka
 from pipelines.options import NewsPipelineOptions
 
@@ -44,6 +45,7 @@ class ReadInputs(beam.PTransform):
                 opts.kafka_bounded,
                 schema_registry_url=opts.schema_registry_url,
                 track_offsets=True,
+                security=KafkaSecurity.from_options(opts),
             )
             articles.append(kafka.articles)
             dead_letters.append(kafka.dead_letters)
