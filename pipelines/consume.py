@@ -24,7 +24,12 @@ from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer, explained_errors
 from pipelines.io.kafka_codec import BadMessage, decode_record
-from pipelines.options import ConfigurationError, add_kafka_security_arguments
+from pipelines.io.registry_security import RegistrySecurity
+from pipelines.options import (
+    ConfigurationError,
+    add_kafka_security_arguments,
+    add_registry_security_arguments,
+)
 from pipelines.records import SCHEMA_FILES
 from pipelines.strict_options import StrictArgumentParser
 
@@ -49,12 +54,17 @@ def consume(
     max_messages: int | None = None,
     idle_timeout: float = 10.0,
     security: KafkaSecurity = PLAINTEXT,
+    registry_security: RegistrySecurity | None = None,
 ) -> Iterator[Message]:
     """Decoded messages of every partition of ``topic``, from the beginning.
 
     ConfigurationError when the consumer cannot connect (saying why).
     """
-    registry = SchemaRegistry(schema_registry_url) if schema_registry_url else None
+    registry = (
+        SchemaRegistry(schema_registry_url, security=registry_security)
+        if schema_registry_url
+        else None
+    )
     with explained_errors(bootstrap_servers, security):
         client = consumer(bootstrap_servers, None, security)
     try:
@@ -157,11 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="One JSON object a line.")
     add_kafka_security_arguments(parser, dashes=True)
+    add_registry_security_arguments(parser, dashes=True)
     args = parser.parse_args(argv)
     decoded = failed = 0
     try:
         security = KafkaSecurity.from_options(args, dashes=True)
         security.check()
+        registry_security = RegistrySecurity.from_options(args, dashes=True)
+        registry_security.check(args.schema_registry_url)
         for m in consume(
             args.bootstrap_servers,
             args.topic,
@@ -170,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             args.max_messages,
             args.idle_timeout,
             security,
+            registry_security,
         ):
             if m.error is not None:
                 failed += 1

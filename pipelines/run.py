@@ -29,6 +29,7 @@ from pipelines import counting
 from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
 from pipelines.progress import ProgressReporter
@@ -155,6 +156,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
         opts.duplicates_topic,
         opts.articles_topic,
     )
+    RegistrySecurity.from_options(opts).check(opts.schema_registry_url)
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):

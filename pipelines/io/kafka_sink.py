@@ -22,6 +22,7 @@ from pipelines.io.kafka_clients import (
     producer,
 )
 from pipelines.io.kafka_codec import encode_record
+from pipelines.io.registry_security import RegistrySecurity
 
 WRITTEN = "written"
 
@@ -38,6 +39,7 @@ class SinkSpec(NamedTuple):
     pass_written: bool
     validate: bool
     security: KafkaSecurity
+    registry_security: RegistrySecurity
 
 
 class _WriteRecords(beam.DoFn):
@@ -55,7 +57,11 @@ class _WriteRecords(beam.DoFn):
 
     def setup(self) -> None:
         registry_url = self._spec.schema_registry_url
-        self._registry = SchemaRegistry(registry_url) if registry_url else None
+        self._registry = (
+            SchemaRegistry(registry_url, security=self._spec.registry_security)
+            if registry_url
+            else None
+        )
         self._producer = producer(
             self._spec.bootstrap_servers,
             self._spec.security,
@@ -140,7 +146,8 @@ class WriteToKafka(beam.PTransform):
     ``grouped``: each input is a pair (anything, records), its records written together.
     ``pass_written``: ``written`` holds every input (with ``grouped``, the first of its pair)
     once its records are acknowledged by the broker (an invalid single record is not passed on).
-    ``security``: TLS and SASL settings of the producer.
+    ``security``: TLS and SASL settings of the producer; ``registry_security``: basic auth
+    and TLS of the schema registry.
     """
 
     def __init__(
@@ -154,6 +161,7 @@ class WriteToKafka(beam.PTransform):
         pass_written: bool = False,
         validate: bool = True,
         security: KafkaSecurity = PLAINTEXT,
+        registry_security: RegistrySecurity | None = None,
     ) -> None:
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
@@ -168,6 +176,7 @@ class WriteToKafka(beam.PTransform):
                 pass_written,
                 validate,
                 security,
+                registry_security or RegistrySecurity(),
             )
         )
 

@@ -43,6 +43,7 @@ from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer
 from pipelines.io.kafka_codec import BadMessage, decode_article_value
 from pipelines.io.kafka_offsets import Read, partition_key
+from pipelines.io.registry_security import RegistrySecurity
 
 log = logging.getLogger(__name__)
 
@@ -195,18 +196,24 @@ class _ReadPartition(beam.DoFn):
         bounded: bool,
         schema_registry_url: str | None,
         security: KafkaSecurity,
+        registry_security: RegistrySecurity,
     ) -> None:
         self._servers = bootstrap_servers
         self._group = group
         self._bounded = bounded
         self._registry_url = schema_registry_url
         self._security = security
+        self._registry_security = registry_security
         self._marks = True
 
     def setup(self) -> None:
         # One consumer per partition, assigned once (see _reader_at).
         self._readers: dict[TopicPartition, KafkaConsumer] = {}
-        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        self._registry = (
+            SchemaRegistry(self._registry_url, security=self._registry_security)
+            if self._registry_url
+            else None
+        )
         self._read_count = counting.counter(counting.READ)
         self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
@@ -388,7 +395,8 @@ class ReadArticlesFromKafka(beam.PTransform):
     (without one, they are read with ``schemas/article.avsc`` as the writer schema).
     ``track_offsets``: commit nothing; emit ``read_offsets`` marks, (partition key, ``Read``),
     for ``kafka_offsets.CommitOffsets``. Otherwise offsets are committed once read.
-    ``security``: TLS and SASL settings of the consumers.
+    ``security``: TLS and SASL settings of the consumers; ``registry_security``: basic auth
+    and TLS of the schema registry.
     """
 
     def __init__(
@@ -401,6 +409,7 @@ class ReadArticlesFromKafka(beam.PTransform):
         schema_registry_url: str | None = None,
         track_offsets: bool = False,
         security: KafkaSecurity = PLAINTEXT,
+        registry_security: RegistrySecurity | None = None,
     ) -> None:
         super().__init__()
         if start_offset not in START_OFFSETS:
@@ -413,6 +422,7 @@ class ReadArticlesFromKafka(beam.PTransform):
         self._registry_url = schema_registry_url
         self._track = track_offsets
         self._security = security
+        self._registry_security = registry_security or RegistrySecurity()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -433,7 +443,12 @@ class ReadArticlesFromKafka(beam.PTransform):
             | "ReadPartitions"
             >> beam.ParDo(
                 (_ReadPartition if self._track else _ReadAndCommitPartition)(
-                    self._servers, self._group, self._bounded, self._registry_url, self._security
+                    self._servers,
+                    self._group,
+                    self._bounded,
+                    self._registry_url,
+                    self._security,
+                    self._registry_security,
                 )
             ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )

@@ -35,6 +35,7 @@ from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
 from pipelines.io.kafka_clients import KafkaSecurity
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
 from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import NewsPipelineOptions
 from pipelines.records import Record, article_payload, is_valid, make_dead_letter
 
@@ -223,6 +224,7 @@ class WriteOutputs(beam.PTransform):
             pass_written=True,
             validate=False,
             security=KafkaSecurity.from_options(opts),
+            registry_security=RegistrySecurity.from_options(opts),
         )
         return (records | f"Write {kind} to Kafka" >> sink).written
 
