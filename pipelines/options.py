@@ -236,138 +236,134 @@ def option_name(dest: str, dashes: bool = False) -> str:
     return "--" + (dest.replace("_", "-") if dashes else dest)
 
 
+# The options of secured clusters, shared by every command: (dest, argparse keywords); the
+# help texts name other options as {dest}, spelled in the command's style when added.
+KAFKA_SECURITY_OPTIONS = (
+    (
+        "kafka_security_protocol",
+        {
+            "choices": KAFKA_SECURITY_PROTOCOLS,
+            "default": "PLAINTEXT",
+            "help": "How clients talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or "
+            "SASL_SSL (SASL over TLS, what managed clusters use). Default: PLAINTEXT.",
+        },
+    ),
+    (
+        "kafka_sasl_mechanism",
+        {
+            "choices": SASL_MECHANISMS,
+            "help": "SASL mechanism, needed with a SASL_* protocol: PLAIN, SCRAM-SHA-256 or "
+            "SCRAM-SHA-512.",
+        },
+    ),
+    ("kafka_sasl_username", {"metavar": "USER", "help": "SASL user."}),
+    (
+        "kafka_sasl_password_file",
+        {
+            "metavar": "FILE",
+            "help": "File whose first line is the SASL user's password (e.g. a mounted "
+            "secret); read where each client is made, so the password is in no option and no "
+            "log.",
+        },
+    ),
+    (
+        "kafka_sasl_password_env",
+        {
+            "metavar": "VARIABLE",
+            "help": "Name of the environment variable that holds the SASL password (instead "
+            "of {kafka_sasl_password_file}); it must be set where the clients run, workers "
+            "included.",
+        },
+    ),
+    (
+        "kafka_ssl_cafile",
+        {
+            "metavar": "PEM",
+            "help": "CA certificate(s) that signed the brokers' certificates (PEM). Default: "
+            "the system's trusted CAs.",
+        },
+    ),
+    (
+        "kafka_ssl_certfile",
+        {
+            "metavar": "PEM",
+            "help": "Client certificate (PEM) for brokers that require one (mutual TLS).",
+        },
+    ),
+    (
+        "kafka_ssl_keyfile",
+        {
+            "metavar": "PEM",
+            "help": "Private key of the client certificate (PEM, unencrypted), unless it is "
+            "in {kafka_ssl_certfile}.",
+        },
+    ),
+    (
+        "kafka_ssl_check_hostname",
+        {
+            "type": _true_or_false,
+            "default": True,
+            "metavar": "true|false",
+            "help": "true or false: check that a broker's certificate names the host "
+            "connected to. Default: true.",
+        },
+    ),
+)
+REGISTRY_SECURITY_OPTIONS = (
+    (
+        "schema_registry_username",
+        {"metavar": "USER", "help": "User for the registry's HTTP basic authentication."},
+    ),
+    (
+        "schema_registry_password_file",
+        {"metavar": "FILE", "help": "File whose first line is the registry user's password."},
+    ),
+    (
+        "schema_registry_password_env",
+        {
+            "metavar": "VARIABLE",
+            "help": "Name of the environment variable that holds the registry user's password.",
+        },
+    ),
+    (
+        "schema_registry_cafile",
+        {
+            "metavar": "PEM",
+            "help": "CA certificate(s) that signed an https registry's certificate (PEM). "
+            "Default: the system's trusted CAs.",
+        },
+    ),
+    (
+        "schema_registry_certfile",
+        {"metavar": "PEM", "help": "Client certificate (PEM) for a registry that requires one."},
+    ),
+    (
+        "schema_registry_keyfile",
+        {"metavar": "PEM", "help": "Private key of the registry client certificate (PEM)."},
+    ),
+)
+
+
+def _add_options(group, options, dashes: bool) -> None:
+    names = {dest: option_name(dest, dashes) for dest, _ in options}
+    for dest, keywords in options:
+        keywords = {"default": None, **keywords, "help": keywords["help"].format(**names)}
+        group.add_argument(names[dest], dest=dest, **keywords)
+
+
 def add_kafka_security_arguments(parser, dashes: bool = False) -> None:
-    """The options of a secured Kafka cluster (TLS, SASL), shared by every command."""
-
-    def name(dest: str) -> str:
-        return option_name(dest, dashes)
-
+    """The options of a secured Kafka cluster (TLS, SASL); ``dashes``: produce's and consume's
+    spelling."""
     group = parser.add_argument_group(
         "kafka security (every producer, consumer and admin client of the command)"
     )
-    group.add_argument(
-        name("kafka_security_protocol"),
-        dest="kafka_security_protocol",
-        choices=KAFKA_SECURITY_PROTOCOLS,
-        default="PLAINTEXT",
-        help="How clients talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or "
-        "SASL_SSL (SASL over TLS, what managed clusters use). Default: PLAINTEXT.",
-    )
-    group.add_argument(
-        name("kafka_sasl_mechanism"),
-        dest="kafka_sasl_mechanism",
-        choices=SASL_MECHANISMS,
-        default=None,
-        help="SASL mechanism, needed with a SASL_* protocol: PLAIN, SCRAM-SHA-256 or "
-        "SCRAM-SHA-512.",
-    )
-    group.add_argument(
-        name("kafka_sasl_username"),
-        dest="kafka_sasl_username",
-        default=None,
-        metavar="USER",
-        help="SASL user.",
-    )
-    group.add_argument(
-        name("kafka_sasl_password_file"),
-        dest="kafka_sasl_password_file",
-        default=None,
-        metavar="FILE",
-        help="File whose first line is the SASL user's password (e.g. a mounted secret); read "
-        "where each client is made, so the password is in no option and no log.",
-    )
-    group.add_argument(
-        name("kafka_sasl_password_env"),
-        dest="kafka_sasl_password_env",
-        default=None,
-        metavar="VARIABLE",
-        help="Name of the environment variable that holds the SASL password (instead of "
-        f"{name('kafka_sasl_password_file')}); it must be set where the clients run, "
-        "workers included.",
-    )
-    group.add_argument(
-        name("kafka_ssl_cafile"),
-        dest="kafka_ssl_cafile",
-        default=None,
-        metavar="PEM",
-        help="CA certificate(s) that signed the brokers' certificates (PEM). Default: the "
-        "system's trusted CAs.",
-    )
-    group.add_argument(
-        name("kafka_ssl_certfile"),
-        dest="kafka_ssl_certfile",
-        default=None,
-        metavar="PEM",
-        help="Client certificate (PEM) for brokers that require one (mutual TLS).",
-    )
-    group.add_argument(
-        name("kafka_ssl_keyfile"),
-        dest="kafka_ssl_keyfile",
-        default=None,
-        metavar="PEM",
-        help="Private key of the client certificate (PEM, unencrypted), unless it is in "
-        f"{name('kafka_ssl_certfile')}.",
-    )
-    group.add_argument(
-        name("kafka_ssl_check_hostname"),
-        dest="kafka_ssl_check_hostname",
-        type=_true_or_false,
-        default=True,
-        metavar="true|false",
-        help="true or false: check that a broker's certificate names the host connected to. "
-        "Default: true.",
-    )
+    _add_options(group, KAFKA_SECURITY_OPTIONS, dashes)
 
 
 def add_registry_security_arguments(parser, dashes: bool = False) -> None:
-    """The options of a schema registry behind basic auth and TLS, shared by every command."""
-
-    def name(dest: str) -> str:
-        return option_name(dest, dashes)
-
+    """The options of a schema registry behind basic auth and TLS."""
     group = parser.add_argument_group("schema registry security (HTTP basic auth, TLS)")
-    group.add_argument(
-        name("schema_registry_username"),
-        dest="schema_registry_username",
-        default=None,
-        help="User for the registry's HTTP basic authentication.",
-    )
-    group.add_argument(
-        name("schema_registry_password_file"),
-        dest="schema_registry_password_file",
-        default=None,
-        metavar="FILE",
-        help="File whose first line is the registry user's password.",
-    )
-    group.add_argument(
-        name("schema_registry_password_env"),
-        dest="schema_registry_password_env",
-        default=None,
-        metavar="VARIABLE",
-        help="Name of the environment variable that holds the registry user's password.",
-    )
-    group.add_argument(
-        name("schema_registry_cafile"),
-        dest="schema_registry_cafile",
-        default=None,
-        metavar="PEM",
-        help="CA certificate(s) that signed an https registry's certificate (PEM). Default: "
-        "the system's trusted CAs.",
-    )
-    group.add_argument(
-        name("schema_registry_certfile"),
-        dest="schema_registry_certfile",
-        default=None,
-        metavar="PEM",
-        help="Client certificate (PEM) for a registry that requires one.",
-    )
-    group.add_argument(
-        name("schema_registry_keyfile"),
-        dest="schema_registry_keyfile",
-        default=None,
-        metavar="PEM",
-        help="Private key of the registry client certificate (PEM, unencrypted).",
-    )
+    _add_options(group, REGISTRY_SECURITY_OPTIONS, dashes)
 
 
 def _share(text: str) -> float:

@@ -54,18 +54,11 @@ class KafkaSecurity:
     @classmethod
     def from_options(cls, opts: Any, dashes: bool = False) -> KafkaSecurity:
         """From parsed options (the pipeline's, or produce's and consume's argparse ones)."""
-        name = lambda dest: option_name(dest, dashes)  # noqa: E731
-        password = Secret(
-            opts.kafka_sasl_password_file,
-            opts.kafka_sasl_password_env,
-            name("kafka_sasl_password_file"),
-            name("kafka_sasl_password_env"),
-        )
         return cls(
             protocol=opts.kafka_security_protocol or "PLAINTEXT",
             sasl_mechanism=opts.kafka_sasl_mechanism,
             username=opts.kafka_sasl_username,
-            password=password or None,
+            password=Secret.from_options(opts, "kafka_sasl_password", dashes),
             cafile=opts.kafka_ssl_cafile,
             certfile=opts.kafka_ssl_certfile,
             keyfile=opts.kafka_ssl_keyfile,

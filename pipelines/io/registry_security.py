@@ -29,15 +29,9 @@ class RegistrySecurity:
     @classmethod
     def from_options(cls, opts: Any, dashes: bool = False) -> RegistrySecurity:
         """From parsed options (the pipeline's, or consume's argparse ones)."""
-        password = Secret(
-            opts.schema_registry_password_file,
-            opts.schema_registry_password_env,
-            option_name("schema_registry_password_file", dashes),
-            option_name("schema_registry_password_env", dashes),
-        )
         return cls(
             username=opts.schema_registry_username,
-            password=password or None,
+            password=Secret.from_options(opts, "schema_registry_password", dashes),
             cafile=opts.schema_registry_cafile,
             certfile=opts.schema_registry_certfile,
             keyfile=opts.schema_registry_keyfile,

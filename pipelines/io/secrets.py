@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pipelines.options import ConfigurationError
+from pipelines.options import ConfigurationError, option_name
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,17 @@ class Secret:
     env: str | None
     file_option: str
     env_option: str
+
+    @classmethod
+    def from_options(cls, opts: Any, dest: str, dashes: bool = False) -> Secret | None:
+        """The password the options ``<dest>_file`` or ``<dest>_env`` place, or None."""
+        secret = cls(
+            getattr(opts, f"{dest}_file"),
+            getattr(opts, f"{dest}_env"),
+            option_name(f"{dest}_file", dashes),
+            option_name(f"{dest}_env", dashes),
+        )
+        return secret or None
 
     def __post_init__(self) -> None:
         if self.file and self.env:
