@@ -12,7 +12,8 @@
 #                                   both answer
 #   deploy/local/flink.sh stop      stop the worker pool and the cluster
 #   deploy/local/flink.sh status    print the cluster overview; exit 0 when both run, 3 when not
-#   deploy/local/flink.sh pids      print "taskmanager <pid>" and "worker_pool <pid>" (fault tests)
+#   deploy/local/flink.sh pids      print "jobmanager <pid>", "taskmanager <pid>" and
+#                                   "worker_pool <pid>" (fault tests, benchmarks)
 #
 # start also starts a TaskManager again when the cluster runs without one (after a crash).
 #
@@ -36,6 +37,7 @@ RUN=$CACHE/run-$REST_PORT
 POOL_PID_FILE=$RUN/worker-pool.pid
 # Flink's daemon scripts name their pid files after $USER (empty in some containers).
 TM_PID_FILE=$RUN/flink-${USER:-}-taskexecutor.pid
+JM_PID_FILE=$RUN/flink-${USER:-}-standalonesession.pid
 export FLINK_HOME FLINK_CONF_DIR=$RUN/conf FLINK_LOG_DIR=$RUN/log FLINK_PID_DIR=$RUN
 
 say() { echo "flink.sh: $*"; }
@@ -86,6 +88,17 @@ taskmanager_pid() {
         echo "${alive[-1]}"
     else
         rm -f "$TM_PID_FILE"
+    fi
+}
+
+# The running JobManager's pid, or nothing.
+jobmanager_pid() {
+    [[ -f "$JM_PID_FILE" ]] || return 0
+    local pid
+    pid=$(tail -n 1 "$JM_PID_FILE")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "StandaloneSessionClusterEntrypoint" >/dev/null; then
+        echo "$pid"
     fi
 }
 
@@ -300,6 +313,7 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 pids)
+    echo "jobmanager $(jobmanager_pid)"
     echo "taskmanager $(taskmanager_pid)"
     echo "worker_pool $(pool_pid)"
     ;;
