@@ -245,6 +245,11 @@ start() {
     if [[ -z "$version" ]]; then
         port_open "$REST_PORT" && die "port $REST_PORT is taken by another program"
         "$FLINK_HOME/bin/start-cluster.sh" >"$FLINK_LOG_DIR/start-cluster.out"
+    elif [[ -z "$(jobmanager_pid)" ]]; then
+        # Another checkout's cluster (or one started by hand): a TaskManager or a worker pool
+        # started from here would join it with this checkout's code and ports.
+        die "a Flink cluster that this checkout did not start answers on port $REST_PORT;" \
+            "stop it, or give this one other ports (FLINK_REST_PORT, WORKER_POOL_PORT)"
     elif [[ -z "$(taskmanager_pid)" ]]; then
         say "the cluster runs without a TaskManager: starting one"
         "$FLINK_HOME/bin/taskmanager.sh" start >>"$FLINK_LOG_DIR/start-cluster.out"
