@@ -60,9 +60,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class JobServer(NamedTuple):
+    endpoint: str  # host:port of its job service
+    pid: int
+
+
 @contextlib.contextmanager
-def job_server(jar: str, log: Path) -> Iterator[str]:
-    """Beam's Flink job server for the session cluster; yields its job endpoint."""
+def job_server(jar: str, log: Path) -> Iterator[JobServer]:
+    """Beam's Flink job server for the session cluster, started and stopped."""
     port = free_port()
     cmd = ["java", "-jar", jar, f"--flink-master={REST.removeprefix('http://')}"]
     cmd += [f"--job-port={port}", "--artifact-port=0", "--expansion-port=0"]
@@ -77,7 +82,7 @@ def job_server(jar: str, log: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the job server did not start; see {log}")
             time.sleep(POLL_SECONDS)
-        yield f"localhost:{port}"
+        yield JobServer(f"localhost:{port}", proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -229,10 +234,10 @@ def main() -> int:
     starts = []
     with (
         tempfile.TemporaryDirectory(prefix="flink-starts-") as tmp,
-        job_server(jar, Path(tmp) / "job-server.log") as endpoint,
+        job_server(jar, Path(tmp) / "job-server.log") as server,
     ):
         for i in range(1, args.n + 1):
-            start = submit_once(args, python, endpoint, i, Path(tmp))
+            start = submit_once(args, python, server.endpoint, i, Path(tmp))
             starts.append(start)
             running = "-" if start.to_running is None else f"{start.to_running:.1f}"
             first = "-" if start.to_first_record is None else f"{start.to_first_record:.1f}"
