@@ -25,9 +25,14 @@ from pathlib import Path
 import pytest
 from kafka.admin import NewTopic
 from kafka.structs import TopicPartition
+from registry_standin import PASSWORD as REGISTRY_PASSWORD
+from registry_standin import USER as REGISTRY_USER
+from registry_standin import make_tls, serving
 
 from pipelines.consume import consume
+from pipelines.io.avro_wire import framing
 from pipelines.io.kafka_clients import KafkaSecurity, admin, consumer, producer
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.io.secrets import Secret
 from pipelines.options import ConfigurationError
 from pipelines.produce import produce
@@ -147,6 +152,20 @@ def run_cli(argv: list[str], env: dict | None = None) -> subprocess.CompletedPro
 
 
 def test_the_pipeline_end_to_end_over_sasl_ssl(broker, seeds_dir, tmp_path):
+    # The schema registry behind basic auth and TLS: a stand-in (see registry_standin.py).
+    tls = make_tls(tmp_path)
+    registry_password = tmp_path / "registry-password"
+    registry_password.write_text(REGISTRY_PASSWORD + "\n")
+    registry_security = RegistrySecurity(
+        REGISTRY_USER,
+        Secret(str(registry_password), None, "--schema_registry_password_file", "--x"),
+        cafile=str(tls / "ca.pem"),
+    )
+    with serving(tls) as registry_url:
+        run_end_to_end(broker, seeds_dir, tmp_path, registry_url, registry_security)
+
+
+def run_end_to_end(broker, seeds_dir, tmp_path, registry_url, registry_security) -> None:
     security = broker.scram()
     source, events, dead = create_topics(broker, security, "articles", "events", "dead")
     sent, _ = produce(broker.sasl_ssl, source, [str(seeds_dir)], security)
@@ -165,6 +184,10 @@ def test_the_pipeline_end_to_end_over_sasl_ssl(broker, seeds_dir, tmp_path):
             f"--output_topic={events}",
             f"--dead_letter_topic={dead}",
             f"--output_dir={out}",
+            f"--schema_registry_url={registry_url}",
+            f"--schema_registry_username={registry_security.username}",
+            f"--schema_registry_password_file={registry_security.password.file}",
+            f"--schema_registry_cafile={registry_security.cafile}",
         ]
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -182,17 +205,37 @@ def test_the_pipeline_end_to_end_over_sasl_ssl(broker, seeds_dir, tmp_path):
             "SCRAM-SHA-256",
             password=Secret(None, PASSWORD_ENV, "--kafka-sasl-password-file", "--x-env"),
         )
-        event_msgs = list(
-            consume(broker.sasl_ssl, events, "event", idle_timeout=3, security=by_env)
-        )
-        dead_msgs = list(
-            consume(broker.sasl_ssl, dead, "dead_letter", idle_timeout=3, security=by_env)
+        event_msgs, dead_msgs = (
+            list(
+                consume(
+                    broker.sasl_ssl,
+                    topic,
+                    schema,
+                    registry_url,
+                    idle_timeout=3,
+                    security=by_env,
+                    registry_security=registry_security,
+                )
+            )
+            for topic, schema in ((events, "event"), (dead, "dead_letter"))
         )
     finally:
         del os.environ[PASSWORD_ENV]
     assert [m.error for m in event_msgs + dead_msgs if m.error] == []
     assert len(event_msgs) == events_written > 0
     assert [m.record["payload"] for m in dead_msgs] == [MALFORMED]
+    # Written in the Confluent wire format with the ids the registry gave.
+    raw = consumer(broker.sasl_ssl, None, security)
+    try:
+        tp = TopicPartition(events, 0)
+        raw.assign([tp])
+        raw.seek_to_beginning(tp)
+        batch = {}
+        for _ in range(10):
+            batch = batch or raw.poll(timeout_ms=1000)
+        assert {framing(m.value) for m in batch[tp]} == {"confluent"}
+    finally:
+        raw.close()
 
     # The offset committer went through the listener too: committed up to the end.
     reader = consumer(broker.sasl_ssl, group, security)
@@ -202,12 +245,12 @@ def test_the_pipeline_end_to_end_over_sasl_ssl(broker, seeds_dir, tmp_path):
         reader.close()
 
     # No secret in the logs, the output files or the dead letters.
-    secret = broker.password
-    assert secret not in proc.stdout + proc.stderr
     files = glob.glob(str(out / "*.avro"))
     assert any("dead_letters" in f for f in files)
-    assert all(secret.encode() not in Path(f).read_bytes() for f in files)
-    assert all(secret not in repr(m.record) for m in dead_msgs)
+    for secret in (broker.password, REGISTRY_PASSWORD):
+        assert secret not in proc.stdout + proc.stderr
+        assert all(secret.encode() not in Path(f).read_bytes() for f in files)
+        assert all(secret not in repr(m.record) for m in dead_msgs)
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
