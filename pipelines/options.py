@@ -156,7 +156,8 @@ class NewsPipelineOptions(PipelineOptions):
             default=30.0,
             help="Seconds between progress lines (articles read, cleaned, extracted, events, "
             "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
-            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
+            "(Prism, e.g. --runner=PrismRunner; streaming jobs on a Flink cluster); 0: none. "
+            "Default: 30.",
         )
 
         sinks = parser.add_argument_group("sinks")

@@ -14,10 +14,15 @@ import os
 import signal
 import sys
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
+    GoogleCloudOptions,
     PipelineOptions,
     PortableOptions,
     PrismRunnerOptions,
@@ -25,7 +30,7 @@ from apache_beam.options.pipeline_options import (
 )
 from kafka.errors import KafkaError
 
-from pipelines import counting
+from pipelines import counting, flink_rest
 from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
@@ -141,6 +146,23 @@ def runner_name(options: PipelineOptions) -> str:
     return runner
 
 
+def flink_counters(options: PipelineOptions) -> Callable[[], dict[str, int]] | None:
+    """For a streaming job on a Flink cluster, its counters from Flink's REST API while it
+    runs (the job server gives none before the end); the job is found by its name, so it gets
+    a unique one when none is given. A batch task counts once, as it ends, and Flink serves a
+    task's metrics only while it runs, so batch jobs have no such source."""
+    streaming = options.view_as(StandardOptions).streaming
+    if runner_name(options) != "FlinkRunner" or not streaming:
+        return None
+    url = flink_rest.rest_url(options.view_as(FlinkRunnerOptions).flink_master)
+    if url is None:
+        return None
+    named = options.view_as(GoogleCloudOptions)
+    if not named.job_name:
+        named.job_name = f"news-pipeline-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    return flink_rest.RunningJobCounters(url, named.job_name)
+
+
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
     passed_on = check_pipeline_args(sys.argv[1:] if argv is None else argv)
@@ -169,7 +191,9 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
-    progress = ProgressReporter(opts.progress_interval, runner_name(options))
+    progress = ProgressReporter(
+        opts.progress_interval, runner_name(options), flink_counters(options)
+    )
     progress.start()
     try:
         _submitting.set()
