@@ -20,14 +20,22 @@ run: install
 	$(PY) -m pipelines.run --runner=DirectRunner
 	$(PY) -m pipelines.inspect 'out/events-*.avro'
 
+# The secured broker of the security tests (tests/test_kafka_security.py): SASL_SSL on
+# SECURITY_KAFKA_PORT + 2, mutual TLS on + 3, beside its plain listener.
+SECURITY_KAFKA_PORT ?= 9392
+SECURED_KAFKA := KAFKA_PORT=$(SECURITY_KAFKA_PORT) KAFKA_SASL_SSL_PORT=$$(($(SECURITY_KAFKA_PORT) + 2)) \
+	KAFKA_SSL_PORT=$$(($(SECURITY_KAFKA_PORT) + 3)) deploy/local/kafka.sh
+
 services:
 	deploy/local/kafka.sh start
+	$(SECURED_KAFKA) start
 	deploy/local/prism.sh
 	deploy/local/job_server.sh
 	deploy/local/flink.sh fetch
 
 stop-services:
 	deploy/local/kafka.sh stop
+	$(SECURED_KAFKA) stop
 
 test: install services
 	$(PY) -m pytest

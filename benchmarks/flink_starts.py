@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -41,14 +40,12 @@ sys.path.insert(0, str(ROOT))
 from kafka import KafkaAdminClient  # noqa: E402
 from kafka.admin import NewTopic  # noqa: E402
 
-from pipelines import counting  # noqa: E402
+from pipelines import counting, flink_rest  # noqa: E402
 from pipelines.produce import produce  # noqa: E402
 
 REST = f"http://127.0.0.1:{os.environ.get('FLINK_REST_PORT', '8081')}"
 POOL = f"localhost:{os.environ.get('WORKER_POOL_PORT', '50000')}"
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-# The counter as Flink's metric names show it: <operator>.<namespace>_<name>.
-READ_METRIC = f"{counting.NAMESPACE}_{counting.READ}"
 # From submission to every task RUNNING (job server start, upload, deployment, harness start).
 RUNNING_TIMEOUT = 300
 POLL_SECONDS = 1.0
@@ -60,9 +57,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class JobServer(NamedTuple):
+    endpoint: str  # host:port of its job service
+    pid: int
+
+
 @contextlib.contextmanager
-def job_server(jar: str, log: Path) -> Iterator[str]:
-    """Beam's Flink job server for the session cluster; yields its job endpoint."""
+def job_server(jar: str, log: Path) -> Iterator[JobServer]:
+    """Beam's Flink job server for the session cluster, started and stopped."""
     port = free_port()
     cmd = ["java", "-jar", jar, f"--flink-master={REST.removeprefix('http://')}"]
     cmd += [f"--job-port={port}", "--artifact-port=0", "--expansion-port=0"]
@@ -77,7 +79,7 @@ def job_server(jar: str, log: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the job server did not start; see {log}")
             time.sleep(POLL_SECONDS)
-        yield f"localhost:{port}"
+        yield JobServer(f"localhost:{port}", proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -108,16 +110,8 @@ def all_running(jid: str) -> bool:
 
 
 def articles_read(jid: str) -> int:
-    """The job's news/articles_read counter summed over its operators (0 before any bundle
-    that counted has finished)."""
-    total = 0
-    for vertex in rest(f"/jobs/{jid}")["vertices"]:
-        base = f"/jobs/{jid}/vertices/{vertex['id']}/metrics"
-        ids = [m["id"] for m in rest(base) if m["id"].endswith("." + READ_METRIC)]
-        if ids:
-            query = urllib.parse.quote(",".join(ids))
-            total += sum(int(float(m["value"])) for m in rest(f"{base}?get={query}"))
-    return total
+    """The job's news/articles_read counter (0 before any bundle that counted has finished)."""
+    return flink_rest.job_counters(REST, jid).get(counting.READ, 0)
 
 
 def progress(jid: str) -> str:
@@ -229,10 +223,10 @@ def main() -> int:
     starts = []
     with (
         tempfile.TemporaryDirectory(prefix="flink-starts-") as tmp,
-        job_server(jar, Path(tmp) / "job-server.log") as endpoint,
+        job_server(jar, Path(tmp) / "job-server.log") as server,
     ):
         for i in range(1, args.n + 1):
-            start = submit_once(args, python, endpoint, i, Path(tmp))
+            start = submit_once(args, python, server.endpoint, i, Path(tmp))
             starts.append(start)
             running = "-" if start.to_running is None else f"{start.to_running:.1f}"
             first = "-" if start.to_first_record is None else f"{start.to_first_record:.1f}"

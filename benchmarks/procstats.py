@@ -48,12 +48,20 @@ def _command(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()[:120]
 
 
-def _cpu_ticks(pid: int) -> int:
+def _cpu_ticks(pid: int, reaped: bool = False) -> int:
+    """utime + stime of ``pid``, plus cutime + cstime (its ended children) when ``reaped``."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
+    return sum(int(f) for f in fields[11 : 15 if reaped else 13])
+
+
+def service_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by a long-running ``root`` and its descendants, including the
+    children that have already ended (a worker pool's finished workers)."""
+    ticks = sum(_cpu_ticks(pid, reaped=True) for pid in process_tree(root))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(root: int) -> float:

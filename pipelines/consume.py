@@ -22,7 +22,14 @@ from kafka.errors import KafkaError
 
 from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer, explained_errors
 from pipelines.io.kafka_codec import BadMessage, decode_record
+from pipelines.io.registry_security import RegistrySecurity
+from pipelines.options import (
+    ConfigurationError,
+    add_kafka_security_arguments,
+    add_registry_security_arguments,
+)
 from pipelines.records import SCHEMA_FILES
 from pipelines.strict_options import StrictArgumentParser
 
@@ -46,19 +53,27 @@ def consume(
     schema_registry_url: str | None = None,
     max_messages: int | None = None,
     idle_timeout: float = 10.0,
+    security: KafkaSecurity = PLAINTEXT,
+    registry_security: RegistrySecurity | None = None,
 ) -> Iterator[Message]:
-    """Decoded messages of every partition of ``topic``, from the beginning."""
-    registry = SchemaRegistry(schema_registry_url) if schema_registry_url else None
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    """Decoded messages of every partition of ``topic``, from the beginning.
+
+    ConfigurationError when the consumer cannot connect (saying why).
+    """
+    registry = (
+        SchemaRegistry(schema_registry_url, security=registry_security)
+        if schema_registry_url
+        else None
     )
+    with explained_errors(bootstrap_servers, security):
+        client = consumer(bootstrap_servers, None, security)
     try:
-        partitions = _partitions(consumer, topic, idle_timeout)
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
+        partitions = _partitions(client, topic, idle_timeout)
+        client.assign(partitions)
+        client.seek_to_beginning(*partitions)
         count, last_seen = 0, time.monotonic()
         while max_messages is None or count < max_messages:
-            batch = consumer.poll(timeout_ms=200)
+            batch = client.poll(timeout_ms=200)
             if not batch and time.monotonic() - last_seen > idle_timeout:
                 return
             for msgs in batch.values():
@@ -69,7 +84,7 @@ def consume(
                     if max_messages is not None and count >= max_messages:
                         return
     finally:
-        consumer.close()
+        client.close()
 
 
 def _partitions(consumer: KafkaConsumer, topic: str, wait: float) -> list[TopicPartition]:
@@ -151,9 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         help="Stop when no message arrived for this many seconds. Default: 10.",
     )
     parser.add_argument("--json", action="store_true", help="One JSON object a line.")
+    add_kafka_security_arguments(parser, dashes=True)
+    add_registry_security_arguments(parser, dashes=True)
     args = parser.parse_args(argv)
     decoded = failed = 0
     try:
+        security = KafkaSecurity.from_options(args, dashes=True)
+        security.check()
+        registry_security = RegistrySecurity.from_options(args, dashes=True)
+        registry_security.check(args.schema_registry_url)
         for m in consume(
             args.bootstrap_servers,
             args.topic,
@@ -161,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             args.schema_registry_url,
             args.max_messages,
             args.idle_timeout,
+            security,
+            registry_security,
         ):
             if m.error is not None:
                 failed += 1
@@ -174,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 decoded += 1
                 print(f"{m.partition}@{m.offset} {summary(m.record, args.schema)}")
+    except ConfigurationError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")
     except KafkaError as e:
         print(f"error: Kafka at {args.bootstrap_servers}: {e}", file=sys.stderr)
         return 1

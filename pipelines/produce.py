@@ -16,10 +16,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from pipelines.io.files import ARTICLES, parse_file
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, explained_errors, producer
+from pipelines.options import ConfigurationError, add_kafka_security_arguments
 from pipelines.records import Record
 from pipelines.strict_options import StrictArgumentParser
 
@@ -60,16 +61,25 @@ def messages(paths: Iterable[str]) -> Iterator[tuple[str, Record]]:
                 yield "skipped", record
 
 
-def produce(bootstrap_servers: str, topic: str, paths: Iterable[str]) -> tuple[int, int]:
-    """Send the articles of ``paths`` to ``topic``; returns (sent, skipped)."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5)
+def produce(
+    bootstrap_servers: str,
+    topic: str,
+    paths: Iterable[str],
+    security: KafkaSecurity = PLAINTEXT,
+) -> tuple[int, int]:
+    """Send the articles of ``paths`` to ``topic``; returns (sent, skipped).
+
+    ConfigurationError when the producer cannot connect (saying why).
+    """
+    with explained_errors(bootstrap_servers, security):
+        client = producer(bootstrap_servers, security, acks="all", linger_ms=5)
     sent = skipped = 0
     futures = []
     try:
         for kind, item in messages(paths):
             if kind == "article":
                 key, value = item
-                futures.append(producer.send(topic, key=key, value=value))
+                futures.append(client.send(topic, key=key, value=value))
                 sent += 1
             else:
                 skipped += 1
@@ -77,11 +87,11 @@ def produce(bootstrap_servers: str, topic: str, paths: Iterable[str]) -> tuple[i
                     f"skipped {item['origin']}: {item['error_type']}: {item['error_message']}",
                     file=sys.stderr,
                 )
-        producer.flush()
+        client.flush()
         for future in futures:
             future.get(timeout=30)  # raises when a message was not written
     finally:
-        producer.close()
+        client.close()
     return sent, skipped
 
 
@@ -96,11 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
     )
     parser.add_argument("files", nargs="+", help="Article files or directories.")
+    add_kafka_security_arguments(parser, dashes=True)
     args = parser.parse_args(argv)
     try:
-        sent, skipped = produce(args.bootstrap_servers, args.topic, args.files)
+        security = KafkaSecurity.from_options(args, dashes=True)
+        security.check()
+        sent, skipped = produce(args.bootstrap_servers, args.topic, args.files, security)
     except FileNotFoundError as e:
         parser.error(str(e))
+    except ConfigurationError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")
     except KafkaError as e:
         print(f"error: Kafka at {args.bootstrap_servers}: {e!r}", file=sys.stderr)
         return 1

@@ -3,9 +3,11 @@
 Every ``--progress_interval`` seconds the reporter queries the running job's ``news`` counters
 and logs the articles read, cleaned and extracted so far, the events written, the rate at
 which articles reached their end (events, none, duplicate or dead letter) since the last line,
-and the elapsed time. Runners that hand back a running job (Prism, Flink's job server) can be
-queried; the in-process DirectRunner (FnApiRunner) returns only when the run has ended, and a
-runner may answer with no counters until the end: the reporter says so once and stays quiet.
+and the elapsed time. Runners that hand back a running job can be queried: Prism through the
+job's result; Flink's job server gives metrics only at the end, so a streaming job on a Flink
+cluster is read through Flink's REST API (``pipelines.flink_rest``). The in-process
+DirectRunner (FnApiRunner) returns only when the run has ended, and a runner may answer with
+no counters until the end (Flink batch jobs): the reporter says so once and stays quiet.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from apache_beam.metrics.metric import MetricsFilter
 
@@ -70,12 +73,16 @@ class ProgressReporter:
     """Logs a progress line every ``interval`` seconds while a pipeline runs.
 
     ``start()`` before ``pipeline.run()``, ``attach(result)`` when it returns, ``stop()`` when
-    the run is over.
+    the run is over. ``totals`` reads the counters when the job's result cannot
+    (``flink_rest.RunningJobCounters``).
     """
 
-    def __init__(self, interval: float, runner: str) -> None:
+    def __init__(
+        self, interval: float, runner: str, totals: Callable[[], dict[str, int]] | None = None
+    ) -> None:
         self._interval = interval
         self._runner = runner
+        self._totals = totals
         self._result = None
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
@@ -111,7 +118,7 @@ class ProgressReporter:
             if self._result is None:
                 continue  # the job is still being submitted
             try:
-                totals = current_totals(self._result)
+                totals = self._totals() if self._totals else current_totals(self._result)
             except Exception as e:  # a metrics query must never disturb the run
                 self._cannot(f"{self._runner} did not answer a metrics query ({e})")
                 continue

@@ -14,21 +14,27 @@ import os
 import signal
 import sys
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
+    GoogleCloudOptions,
     PipelineOptions,
     PortableOptions,
     PrismRunnerOptions,
     StandardOptions,
 )
-from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from pipelines import counting
+from pipelines import counting, flink_rest
 from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
 from pipelines.progress import ProgressReporter
@@ -73,17 +79,19 @@ def print_summary(totals: dict[str, int], out=None) -> None:
     )
 
 
-def check_kafka(bootstrap_servers: str, input_topic: str | None) -> None:
-    """Fail at start when no broker answers or the input topic does not exist, not at the
-    first read or write after all the work."""
-    try:
-        client = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
+def check_kafka(
+    bootstrap_servers: str, input_topic: str | None, security: KafkaSecurity = PLAINTEXT
+) -> None:
+    """Fail at start when no broker answers, the client cannot authenticate or trust it, or
+    the input topic does not exist, not at the first read or write after all the work."""
+    security.check()
+    with explained_errors(bootstrap_servers, security):
+        client = admin(
+            bootstrap_servers,
+            security,
             request_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
             bootstrap_timeout_ms=KAFKA_CHECK_TIMEOUT_MS,
         )
-    except KafkaError as e:
-        raise ConfigurationError(f"no Kafka broker answers at {bootstrap_servers}: {e}") from None
     try:
         missing = input_topic and input_topic not in client.list_topics()
     except KafkaError as e:
@@ -138,6 +146,23 @@ def runner_name(options: PipelineOptions) -> str:
     return runner
 
 
+def flink_counters(options: PipelineOptions) -> Callable[[], dict[str, int]] | None:
+    """For a streaming job on a Flink cluster, its counters from Flink's REST API while it
+    runs (the job server gives none before the end); the job is found by its name, so it gets
+    a unique one when none is given. A batch task counts once, as it ends, and Flink serves a
+    task's metrics only while it runs, so batch jobs have no such source."""
+    streaming = options.view_as(StandardOptions).streaming
+    if runner_name(options) != "FlinkRunner" or not streaming:
+        return None
+    url = flink_rest.rest_url(options.view_as(FlinkRunnerOptions).flink_master)
+    if url is None:
+        return None
+    named = options.view_as(GoogleCloudOptions)
+    if not named.job_name:
+        named.job_name = f"news-pipeline-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    return flink_rest.RunningJobCounters(url, named.job_name)
+
+
 def run(argv: list[str] | None = None) -> dict[str, int] | None:
     """Build and run the pipeline; returns the run summary (None for a streaming job)."""
     passed_on = check_pipeline_args(sys.argv[1:] if argv is None else argv)
@@ -153,17 +178,22 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
         opts.duplicates_topic,
         opts.articles_topic,
     )
+    RegistrySecurity.from_options(opts).check(opts.schema_registry_url)
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
     if any(topics):
-        check_kafka(opts.kafka_bootstrap_servers, opts.input_topic)
+        check_kafka(
+            opts.kafka_bootstrap_servers, opts.input_topic, KafkaSecurity.from_options(opts)
+        )
     if opts.output_dir and "://" not in opts.output_dir:
         prepare_output_dir(opts.output_dir)
     use_local_prism(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")
-    progress = ProgressReporter(opts.progress_interval, runner_name(options))
+    progress = ProgressReporter(
+        opts.progress_interval, runner_name(options), flink_counters(options)
+    )
     progress.start()
     try:
         _submitting.set()

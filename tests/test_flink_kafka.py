@@ -54,6 +54,7 @@ COUNTER_TIMEOUT = 120
 REST_TIMEOUT = 60
 # The parallelism test: synthetic articles over a topic of this many partitions.
 PARTITIONS = 8
+PROGRESS_READ = re.compile(r"progress: ([\d,]+) read")
 SPREAD = 40
 # The Prometheus reporters of deploy/local/flink.sh (JobManager and TaskManager, either order).
 _FIRST, _LAST = os.environ.get("FLINK_PROMETHEUS_PORTS", "9249-9250").split("-")
@@ -163,6 +164,17 @@ def _wait_for_counter(job_name: str, counter: str, want: int) -> int:
     return value
 
 
+def _progress_read(log: Path, want: int) -> list[int]:
+    """The ``N read`` of the job's progress lines once one shows ``want``, or those logged
+    within COUNTER_TIMEOUT."""
+    deadline = time.monotonic() + COUNTER_TIMEOUT
+    while True:
+        read = [int(n.replace(",", "")) for n in PROGRESS_READ.findall(log.read_text())]
+        if want in read or time.monotonic() > deadline:
+            return read
+        time.sleep(2)
+
+
 def _event_ids_in(topic: str) -> set[str]:
     messages = list(consume(BOOTSTRAP, topic, idle_timeout=2))
     assert [m.error for m in messages if m.error] == []
@@ -186,6 +198,7 @@ def _streaming_job(
         # Often a checkpoint then falls inside the only bundle of the source's first steps,
         # which stalled the job before --finish_bundle_before_checkpointing (on by default).
         "--checkpointing_interval=5000",
+        "--progress_interval=2",
         f"--kafka_bootstrap_servers={BOOTSTRAP}",
         f"--input_topic={topic}",
         f"--consumer_group=flink-{topic}",
@@ -241,6 +254,9 @@ def test_streaming_job_on_flink_turns_kafka_articles_into_events(
         # below the messages sent when the tasks started to every message read.
         assert read_at_start < sent
         assert _wait_for_counter(job_name, "articles_read", sent) == sent
+        # The submitter's progress lines (from Flink's REST API) count up to the same.
+        read = _progress_read(log_path, sent)
+        assert read and read == sorted(read) and read[-1] == sent, read
         (job_id,) = _running_jobs(job_name)
         savepoint = _stop_with_savepoint(job_id, f"file://{tmp_path}/savepoints")
         assert savepoint.startswith("file:")

@@ -12,7 +12,8 @@
 #                                   both answer
 #   deploy/local/flink.sh stop      stop the worker pool and the cluster
 #   deploy/local/flink.sh status    print the cluster overview; exit 0 when both run, 3 when not
-#   deploy/local/flink.sh pids      print "taskmanager <pid>" and "worker_pool <pid>" (fault tests)
+#   deploy/local/flink.sh pids      print "jobmanager <pid>", "taskmanager <pid>" and
+#                                   "worker_pool <pid>" (fault tests, benchmarks)
 #
 # start also starts a TaskManager again when the cluster runs without one (after a crash).
 #
@@ -36,6 +37,7 @@ RUN=$CACHE/run-$REST_PORT
 POOL_PID_FILE=$RUN/worker-pool.pid
 # Flink's daemon scripts name their pid files after $USER (empty in some containers).
 TM_PID_FILE=$RUN/flink-${USER:-}-taskexecutor.pid
+JM_PID_FILE=$RUN/flink-${USER:-}-standalonesession.pid
 export FLINK_HOME FLINK_CONF_DIR=$RUN/conf FLINK_LOG_DIR=$RUN/log FLINK_PID_DIR=$RUN
 
 say() { echo "flink.sh: $*"; }
@@ -86,6 +88,17 @@ taskmanager_pid() {
         echo "${alive[-1]}"
     else
         rm -f "$TM_PID_FILE"
+    fi
+}
+
+# The running JobManager's pid, or nothing.
+jobmanager_pid() {
+    [[ -f "$JM_PID_FILE" ]] || return 0
+    local pid
+    pid=$(tail -n 1 "$JM_PID_FILE")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "StandaloneSessionClusterEntrypoint" >/dev/null; then
+        echo "$pid"
     fi
 }
 
@@ -232,6 +245,11 @@ start() {
     if [[ -z "$version" ]]; then
         port_open "$REST_PORT" && die "port $REST_PORT is taken by another program"
         "$FLINK_HOME/bin/start-cluster.sh" >"$FLINK_LOG_DIR/start-cluster.out"
+    elif [[ -z "$(jobmanager_pid)" ]]; then
+        # Another checkout's cluster (or one started by hand): a TaskManager or a worker pool
+        # started from here would join it with this checkout's code and ports.
+        die "a Flink cluster that this checkout did not start answers on port $REST_PORT;" \
+            "stop it, or give this one other ports (FLINK_REST_PORT, WORKER_POOL_PORT)"
     elif [[ -z "$(taskmanager_pid)" ]]; then
         say "the cluster runs without a TaskManager: starting one"
         "$FLINK_HOME/bin/taskmanager.sh" start >>"$FLINK_LOG_DIR/start-cluster.out"
@@ -300,6 +318,7 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 pids)
+    echo "jobmanager $(jobmanager_pid)"
     echo "taskmanager $(taskmanager_pid)"
     echo "worker_pool $(pool_pid)"
     ;;

@@ -14,6 +14,15 @@
 #   KAFKA_CACHE_DIR        jars, data, pid and log files (default <repo>/.cache/kafka)
 #   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms256m -Xmx768m)
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to be ready (default 90)
+#   KAFKA_SASL_SSL_PORT    also listen for SASL_SSL clients (TLS; SASL PLAIN, SCRAM-SHA-256 and
+#                          SCRAM-SHA-512) on this port; user "pipeline", its password made at
+#                          the first start (see KAFKA_SECURITY_DIR)
+#   KAFKA_SSL_PORT         also listen for SSL clients on this port, a client certificate signed
+#                          by the local CA required (mutual TLS)
+#   KAFKA_SECURITY_DIR     with either: where the throwaway CA, the broker's and a client's
+#                          certificate and key, and the user's password are made (default
+#                          <cache>/broker-<port>/security); clients read ca.pem, client.pem,
+#                          client.key, password, and listeners.env (the secured addresses)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,6 +40,10 @@ CONFIG="$RUN/server.properties"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 READY_LINE="Kafka Server started"
+SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-}"
+SSL_PORT="${KAFKA_SSL_PORT:-}"
+SECURITY="${KAFKA_SECURITY_DIR:-$RUN/security}"
+SASL_USER=pipeline
 
 say() { echo "kafka.sh: $*"; }
 die() {
@@ -80,10 +93,99 @@ read -ra HEAP <<<"$HEAP_OPTS"
 JAVA=(java "${HEAP[@]}" -XX:+UseG1GC -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$CONF/log4j2.properties" -cp "$LIBS/*")
 
+secured() { [[ -n "$SASL_SSL_PORT$SSL_PORT" ]]; }
+
+# A throwaway CA, the broker's key and certificate (for 127.0.0.1 and localhost) in a PKCS12
+# keystore, the CA in a truststore, a client's key and certificate, and the SASL user's
+# password: made once and kept with the broker's data, as the SCRAM user is made with the storage.
+make_security() {
+    if [[ -f "$SECURITY/password" ]]; then
+        return 0
+    fi
+    if [[ -f "$DATA/meta.properties" ]]; then
+        die "the storage in $DATA was formatted without the SASL user; use another KAFKA_CACHE_DIR (or KAFKA_PORT) for a secured broker"
+    fi
+    command -v openssl >/dev/null || die "openssl is needed for the secured listeners"
+    command -v keytool >/dev/null || die "keytool (Java) is needed for the secured listeners"
+    say "making a throwaway CA, certificates and the SASL user's password in $SECURITY"
+    local tmp="$SECURITY.tmp"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    chmod 700 "$tmp"
+    (
+        cd "$tmp"
+        days=3650
+        openssl rand -hex 24 >store-password
+        openssl rand -hex 24 >password
+        store="$(cat store-password)"
+        openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=news-pipeline local test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout ca.key -out ca.pem
+        for who in broker client; do
+            cn=localhost usage=serverAuth,clientAuth
+            [[ "$who" == client ]] && cn="$SASL_USER" usage=clientAuth
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout "$who.key" -out "$who.csr"
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=%s\n' "$usage" >"$who.ext"
+            openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days "$days" \
+                -extfile "$who.ext" -out "$who.pem"
+        done
+        openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+            -passout "pass:$store" -out broker.p12
+        keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
+            -storetype PKCS12 -storepass "$store"
+        rm -f ./*.csr ./*.ext ./*.srl
+        chmod 600 ./*
+    ) >>"$LOG_FILE" 2>&1 || die "could not make the certificates; see $LOG_FILE"
+    rm -rf "$SECURITY"
+    mv "$tmp" "$SECURITY"
+}
+
+# The secured listeners, appended to the config (the last value of a key wins).
+security_config() {
+    local store password listeners="PLAINTEXT://127.0.0.1:$PORT" map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    store="$(cat "$SECURITY/store-password")"
+    password="$(cat "$SECURITY/password")"
+    if [[ -n "$SASL_SSL_PORT" ]]; then
+        listeners+=",SASL_SSL://127.0.0.1:$SASL_SSL_PORT" map+=",SASL_SSL:SASL_SSL"
+    fi
+    if [[ -n "$SSL_PORT" ]]; then
+        listeners+=",SSL://127.0.0.1:$SSL_PORT" map+=",SSL:SSL"
+    fi
+    cat <<CONFIG
+
+# Secured listeners (KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT), certificates in $SECURITY.
+listeners=$listeners,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=$listeners
+listener.security.protocol.map=$map
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$password";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECURITY/broker.p12
+ssl.keystore.password=$store
+ssl.key.password=$store
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURITY/truststore.p12
+ssl.truststore.password=$store
+listener.name.ssl.ssl.client.auth=required
+CONFIG
+}
+
 write_config() {
     mkdir -p "$RUN"
     sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
         -e "s|@DATA_DIR@|$DATA|g" "$CONF/server.properties.in" >"$CONFIG"
+    if secured; then
+        make_security
+        security_config >>"$CONFIG"
+        chmod 600 "$CONFIG"
+        {
+            [[ -z "$SASL_SSL_PORT" ]] || echo "SASL_SSL=127.0.0.1:$SASL_SSL_PORT"
+            [[ -z "$SSL_PORT" ]] || echo "SSL=127.0.0.1:$SSL_PORT"
+            echo "USER=$SASL_USER"
+        } >"$SECURITY/listeners.env"
+    fi
 }
 
 # Format the KRaft storage once (a new cluster id); later starts reuse the data.
@@ -97,8 +199,15 @@ format_storage() {
         grep -E '^[A-Za-z0-9_-]{22}$' | tail -n 1 || true)"
     [[ -n "$cluster_id" ]] || die "could not create a cluster id; see $LOG_FILE"
     say "formatting KRaft storage in $DATA (cluster $cluster_id)"
+    local scram=()
+    if secured; then
+        local password
+        password="$(cat "$SECURITY/password")"
+        scram=(--add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$password]"
+            --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$password]")
+    fi
     "${JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" \
-        --ignore-formatted >>"$LOG_FILE" 2>&1 ||
+        --ignore-formatted "${scram[@]}" >>"$LOG_FILE" 2>&1 ||
         die "could not format the storage; see $LOG_FILE"
 }
 
@@ -110,7 +219,7 @@ start() {
         return 0
     fi
     command -v java >/dev/null || die "java (17 or later) is needed to run Kafka"
-    for p in "$PORT" "$CONTROLLER_PORT"; do
+    for p in "$PORT" "$CONTROLLER_PORT" $SASL_SSL_PORT $SSL_PORT; do
         if port_in_use "$p"; then
             die "port $p is already in use by another program; set KAFKA_PORT (or KAFKA_CONTROLLER_PORT) to a free one"
         fi
@@ -135,6 +244,9 @@ start() {
         fi
         if tail -c +"$offset" "$LOG_FILE" | grep "$READY_LINE" >/dev/null && port_in_use "$PORT"; then
             say "ready on 127.0.0.1:$PORT after $((SECONDS - began)) s"
+            if secured; then
+                say "secured listeners: $(tr '\n' ' ' <"$SECURITY/listeners.env")(CA, client certificate and password in $SECURITY)"
+            fi
             return 0
         fi
         sleep 0.5

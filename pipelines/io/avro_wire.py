@@ -24,6 +24,8 @@ import fastavro
 from fastavro.schema import fingerprint as _fingerprint
 from fastavro.schema import to_parsing_canonical_form
 
+from pipelines.io.registry_security import RegistrySecurity
+
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
 _SINGLE_OBJECT_HEADER = len(SINGLE_OBJECT_MAGIC) + 8
@@ -114,13 +116,18 @@ def framing(data: bytes) -> str | None:
 
 
 class SchemaRegistry:
-    """A Confluent-compatible schema registry (Confluent, Apicurio, Karapace) over HTTP."""
+    """A Confluent-compatible schema registry (Confluent, Apicurio, Karapace) over HTTP(S),
+    with basic auth and TLS files as ``security`` says."""
 
     _CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, timeout: float = 10.0, security: RegistrySecurity | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.security = security or RegistrySecurity()
+        self._context = self.security.ssl_context()
 
     def _call(self, method: str, path: str, body: dict | None = None) -> Any:
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -128,10 +135,14 @@ class SchemaRegistry:
             self.url + path,
             data=data,
             method=method,
-            headers={"Content-Type": self._CONTENT_TYPE, "Accept": self._CONTENT_TYPE},
+            headers={
+                "Content-Type": self._CONTENT_TYPE,
+                "Accept": self._CONTENT_TYPE,
+                **self.security.headers(),
+            },
         )
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=self._context) as resp:
                 return json.load(resp)
         except urllib.error.HTTPError as e:
             detail = e.read().decode("utf-8", errors="replace")[:300]

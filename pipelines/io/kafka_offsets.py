@@ -27,7 +27,7 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pipelines.io.kafka_clients import consumer
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +120,14 @@ class _CommitFn(beam.DoFn):
     BOOK = ReadModifyWriteStateSpec("offsets", PickleCoder())
     END = TimerSpec("end", TimeDomain.WATERMARK)
 
-    def __init__(self, bootstrap_servers: str, group: str) -> None:
+    def __init__(self, bootstrap_servers: str, group: str, security: KafkaSecurity) -> None:
         self._servers = bootstrap_servers
         self._group = group
+        self._security = security
 
     def setup(self) -> None:
         self._last_commit: dict[str, float] = {}
-        self._consumer = consumer(self._servers, self._group)
+        self._consumer = consumer(self._servers, self._group, self._security)
 
     def teardown(self) -> None:
         self._consumer.close()
@@ -188,9 +189,11 @@ class CommitOffsets(beam.PTransform):
     Returns (partition key, offset) for every commit made.
     """
 
-    def __init__(self, bootstrap_servers: str, group: str) -> None:
+    def __init__(
+        self, bootstrap_servers: str, group: str, security: KafkaSecurity = PLAINTEXT
+    ) -> None:
         super().__init__()
-        self._fn = _CommitFn(bootstrap_servers, group)
+        self._fn = _CommitFn(bootstrap_servers, group, security)
 
     def expand(self, marks: beam.PCollection[tuple[str, Any]]) -> beam.PCollection:
         # Typed so that the partition key gets a deterministic coder, as state needs.

@@ -10,12 +10,19 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
-from kafka import KafkaProducer
 
 from pipelines import records
 from pipelines.io.avro_wire import SchemaRegistry
-from pipelines.io.kafka_clients import CLIENT_ID, OUTAGE_TOLERANCE_MS, RECONNECT_BACKOFF_MAX_MS
+from pipelines.io.kafka_clients import (
+    CLIENT_ID,
+    OUTAGE_TOLERANCE_MS,
+    PLAINTEXT,
+    RECONNECT_BACKOFF_MAX_MS,
+    KafkaSecurity,
+    producer,
+)
 from pipelines.io.kafka_codec import encode_record
+from pipelines.io.registry_security import RegistrySecurity
 
 WRITTEN = "written"
 
@@ -31,6 +38,8 @@ class SinkSpec(NamedTuple):
     grouped: bool
     pass_written: bool
     validate: bool
+    security: KafkaSecurity
+    registry_security: RegistrySecurity
 
 
 class _WriteRecords(beam.DoFn):
@@ -48,9 +57,14 @@ class _WriteRecords(beam.DoFn):
 
     def setup(self) -> None:
         registry_url = self._spec.schema_registry_url
-        self._registry = SchemaRegistry(registry_url) if registry_url else None
-        self._producer = KafkaProducer(
-            bootstrap_servers=self._spec.bootstrap_servers,
+        self._registry = (
+            SchemaRegistry(registry_url, security=self._spec.registry_security)
+            if registry_url
+            else None
+        )
+        self._producer = producer(
+            self._spec.bootstrap_servers,
+            self._spec.security,
             acks="all",
             retries=2**31 - 1,
             enable_idempotence=True,
@@ -132,6 +146,8 @@ class WriteToKafka(beam.PTransform):
     ``grouped``: each input is a pair (anything, records), its records written together.
     ``pass_written``: ``written`` holds every input (with ``grouped``, the first of its pair)
     once its records are acknowledged by the broker (an invalid single record is not passed on).
+    ``security``: TLS and SASL settings of the producer; ``registry_security``: basic auth
+    and TLS of the schema registry.
     """
 
     def __init__(
@@ -144,6 +160,8 @@ class WriteToKafka(beam.PTransform):
         grouped: bool = False,
         pass_written: bool = False,
         validate: bool = True,
+        security: KafkaSecurity = PLAINTEXT,
+        registry_security: RegistrySecurity | None = None,
     ) -> None:
         super().__init__()
         records.schema(schema_name)  # fail at construction for an unknown schema name
@@ -157,6 +175,8 @@ class WriteToKafka(beam.PTransform):
                 grouped,
                 pass_written,
                 validate,
+                security,
+                registry_security or RegistrySecurity(),
             )
         )
 

@@ -40,9 +40,10 @@ from kafka.structs import OffsetAndMetadata
 
 from pipelines import counting, records
 from pipelines.io.avro_wire import SchemaRegistry
-from pipelines.io.kafka_clients import consumer
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer
 from pipelines.io.kafka_codec import BadMessage, decode_article_value
 from pipelines.io.kafka_offsets import Read, partition_key
+from pipelines.io.registry_security import RegistrySecurity
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,23 @@ class _ListPartitions(beam.DoFn):
     """Impulse -> one PartitionSpec per partition of the topic, offsets resolved now."""
 
     def __init__(
-        self, bootstrap_servers: str, topic: str, group: str, start_offset: str, bounded: bool
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        group: str,
+        start_offset: str,
+        bounded: bool,
+        security: KafkaSecurity,
     ) -> None:
         self._servers = bootstrap_servers
         self._topic = topic
         self._group = group
         self._start_offset = start_offset
         self._bounded = bounded
+        self._security = security
 
     def process(self, _impulse: Any) -> Iterator[PartitionSpec]:
-        client = consumer(self._servers, self._group)
+        client = consumer(self._servers, self._group, self._security)
         try:
             partitions = client.partitions_for_topic(self._topic)
             if not partitions:
@@ -182,18 +190,30 @@ class _ReadPartition(beam.DoFn):
     ``Read`` marks of the offsets read (tag ``read_offsets``). Commits nothing."""
 
     def __init__(
-        self, bootstrap_servers: str, group: str, bounded: bool, schema_registry_url: str | None
+        self,
+        bootstrap_servers: str,
+        group: str,
+        bounded: bool,
+        schema_registry_url: str | None,
+        security: KafkaSecurity,
+        registry_security: RegistrySecurity,
     ) -> None:
         self._servers = bootstrap_servers
         self._group = group
         self._bounded = bounded
         self._registry_url = schema_registry_url
+        self._security = security
+        self._registry_security = registry_security
         self._marks = True
 
     def setup(self) -> None:
         # One consumer per partition, assigned once (see _reader_at).
         self._readers: dict[TopicPartition, KafkaConsumer] = {}
-        self._registry = SchemaRegistry(self._registry_url) if self._registry_url else None
+        self._registry = (
+            SchemaRegistry(self._registry_url, security=self._registry_security)
+            if self._registry_url
+            else None
+        )
         self._read_count = counting.counter(counting.READ)
         self._dead_letters = counting.counter(counting.DEAD_LETTERS)
 
@@ -216,7 +236,7 @@ class _ReadPartition(beam.DoFn):
         """
         reader = self._readers.get(tp)
         if reader is None:
-            reader = self._readers[tp] = consumer(self._servers, None)
+            reader = self._readers[tp] = consumer(self._servers, None, self._security)
             reader.assign([tp])
             reader.seek(tp, offset)
         elif self._position(reader, tp) != offset:
@@ -334,7 +354,7 @@ class _ReadAndCommitPartition(_ReadPartition):
 
     def setup(self) -> None:
         super().setup()
-        self._committer = consumer(self._servers, self._group)
+        self._committer = consumer(self._servers, self._group, self._security)
         self._commit_lock = threading.Lock()
 
     def teardown(self) -> None:
@@ -375,6 +395,8 @@ class ReadArticlesFromKafka(beam.PTransform):
     (without one, they are read with ``schemas/article.avsc`` as the writer schema).
     ``track_offsets``: commit nothing; emit ``read_offsets`` marks, (partition key, ``Read``),
     for ``kafka_offsets.CommitOffsets``. Otherwise offsets are committed once read.
+    ``security``: TLS and SASL settings of the consumers; ``registry_security``: basic auth
+    and TLS of the schema registry.
     """
 
     def __init__(
@@ -386,6 +408,8 @@ class ReadArticlesFromKafka(beam.PTransform):
         bounded: bool = False,
         schema_registry_url: str | None = None,
         track_offsets: bool = False,
+        security: KafkaSecurity = PLAINTEXT,
+        registry_security: RegistrySecurity | None = None,
     ) -> None:
         super().__init__()
         if start_offset not in START_OFFSETS:
@@ -397,6 +421,8 @@ class ReadArticlesFromKafka(beam.PTransform):
         self._bounded = bounded
         self._registry_url = schema_registry_url
         self._track = track_offsets
+        self._security = security
+        self._registry_security = registry_security or RegistrySecurity()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -405,14 +431,24 @@ class ReadArticlesFromKafka(beam.PTransform):
             | "ListPartitions"
             >> beam.ParDo(
                 _ListPartitions(
-                    self._servers, self._topic, self._group, self._start_offset, self._bounded
+                    self._servers,
+                    self._topic,
+                    self._group,
+                    self._start_offset,
+                    self._bounded,
+                    self._security,
                 )
             )
             | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions"
             >> beam.ParDo(
                 (_ReadPartition if self._track else _ReadAndCommitPartition)(
-                    self._servers, self._group, self._bounded, self._registry_url
+                    self._servers,
+                    self._group,
+                    self._bounded,
+                    self._registry_url,
+                    self._security,
+                    self._registry_security,
                 )
             ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )

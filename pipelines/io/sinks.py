@@ -32,8 +32,10 @@ import apache_beam as beam
 
 from pipelines import counting
 from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
+from pipelines.io.kafka_clients import KafkaSecurity
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
 from pipelines.io.kafka_sink import WriteToKafka
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import NewsPipelineOptions
 from pipelines.records import Record, article_payload, is_valid, make_dead_letter
 
@@ -221,6 +223,8 @@ class WriteOutputs(beam.PTransform):
             grouped=grouped,
             pass_written=True,
             validate=False,
+            security=KafkaSecurity.from_options(opts),
+            registry_security=RegistrySecurity.from_options(opts),
         )
         return (records | f"Write {kind} to Kafka" >> sink).written
 
@@ -235,5 +239,10 @@ class WriteOutputs(beam.PTransform):
         (
             (*read_offsets, *done)
             | "Offset marks" >> beam.Flatten()
-            | "Commit offsets" >> CommitOffsets(opts.kafka_bootstrap_servers, opts.consumer_group)
+            | "Commit offsets"
+            >> CommitOffsets(
+                opts.kafka_bootstrap_servers,
+                opts.consumer_group,
+                KafkaSecurity.from_options(opts),
+            )
         )

@@ -8,7 +8,9 @@ from typing import NamedTuple
 import apache_beam as beam
 
 from pipelines.io.files import ReadArticleFiles, file_patterns
+from pipelines.io.kafka_clients import KafkaSecurity
 from pipelines.io.kafka_source import ReadArticlesFromKafka
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import NewsPipelineOptions
 
 DEFAULT_INPUT = "seeds/"
@@ -44,6 +46,8 @@ class ReadInputs(beam.PTransform):
                 opts.kafka_bounded,
                 schema_registry_url=opts.schema_registry_url,
                 track_offsets=True,
+                security=KafkaSecurity.from_options(opts),
+                registry_security=RegistrySecurity.from_options(opts),
             )
             articles.append(kafka.articles)
             dead_letters.append(kafka.dead_letters)

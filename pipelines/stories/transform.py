@@ -170,11 +170,15 @@ class AssignStories(beam.PTransform):
             tuple[str, Any]
         )
         if self._streaming:
-            return keyed | "Story state" >> beam.ParDo(
+            assigned = keyed | "Story state" >> beam.ParDo(
                 _StreamingStories(self._window, self._threshold)
             )
-        return (
-            keyed
-            | "All articles" >> beam.GroupByKey()
-            | "Stories in order" >> beam.FlatMap(_batch_stories, self._window, self._threshold)
-        )
+        else:
+            assigned = (
+                keyed
+                | "All articles" >> beam.GroupByKey()
+                | "Stories in order" >> beam.FlatMap(_batch_stories, self._window, self._threshold)
+            )
+        # The decision runs on one key, hence on one worker; without a fusion break the
+        # runner fuses the next steps (the whole of extraction) into that worker's bundle.
+        return assigned | "Spread over workers" >> beam.Reshuffle()

@@ -1,0 +1,65 @@
+"""The pipeline's counters of a job running on a Flink cluster, from Flink's REST API.
+
+Beam's Flink job server hands a job's metrics to the submitter only when the job has ended;
+Flink itself serves them while it runs, per task, as ``<operator>.news_<counter>`` (each
+subtask's own, prefixed with its index). The progress lines of a Flink run and the benchmarks
+read them here.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+
+from pipelines import counting
+
+TIMEOUT_SECONDS = 10
+_ENDED = ("CANCELED", "FAILED", "FINISHED")
+_PREFIX = f"{counting.NAMESPACE}_"
+
+
+def rest_url(flink_master: str | None) -> str | None:
+    """The REST address of a ``--flink_master``, None for an embedded cluster."""
+    if not flink_master or flink_master.startswith("["):  # [local], [auto]
+        return None
+    return flink_master if "://" in flink_master else f"http://{flink_master}"
+
+
+def get(url: str, path: str) -> dict | list:
+    with urllib.request.urlopen(url.rstrip("/") + path, timeout=TIMEOUT_SECONDS) as response:
+        return json.load(response)
+
+
+def running_job(url: str, name: str) -> str | None:
+    """The id of the newest job named ``name`` that has not ended, or None."""
+    jobs = [j for j in get(url, "/jobs/overview")["jobs"] if j["name"] == name]
+    live = [j for j in jobs if j["state"] not in _ENDED]
+    return max(live, key=lambda j: j["start-time"])["jid"] if live else None
+
+
+def job_counters(url: str, jid: str) -> dict[str, int]:
+    """The job's ``news`` counters by name, summed over its tasks and subtasks."""
+    totals: dict[str, int] = {}
+    for vertex in get(url, f"/jobs/{jid}")["vertices"]:
+        base = f"/jobs/{jid}/vertices/{vertex['id']}/metrics"
+        ids = [m["id"] for m in get(url, base) if m["id"].rsplit(".", 1)[-1].startswith(_PREFIX)]
+        if not ids:
+            continue
+        for metric in get(url, f"{base}?get={urllib.parse.quote(','.join(ids))}"):
+            name = metric["id"].rsplit(".", 1)[-1].removeprefix(_PREFIX)
+            totals[name] = totals.get(name, 0) + int(float(metric["value"]))
+    return totals
+
+
+class RunningJobCounters:
+    """A callable giving the counters of the running job named ``name`` ({} until it runs)."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self._url = url
+        self._name = name
+        self._jid: str | None = None
+
+    def __call__(self) -> dict[str, int]:
+        self._jid = self._jid or running_job(self._url, self._name)
+        return job_counters(self._url, self._jid) if self._jid else {}
