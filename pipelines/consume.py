@@ -22,7 +22,7 @@ from kafka.errors import KafkaError
 
 from pipelines.inspect import to_json
 from pipelines.io.avro_wire import SchemaRegistry
-from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer, explained_errors
+from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, explained_errors
 from pipelines.io.kafka_codec import BadMessage, decode_record
 from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import (
@@ -66,7 +66,12 @@ def consume(
         else None
     )
     with explained_errors(bootstrap_servers, security):
-        client = consumer(bootstrap_servers, None, security)
+        client = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            enable_auto_commit=False,
+            group_id=None,
+            **security.client_config(),
+        )
     try:
         partitions = _partitions(client, topic, idle_timeout)
         client.assign(partitions)

@@ -14,6 +14,7 @@ dead letters or topics.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import logging
 import os
@@ -278,6 +279,14 @@ def test_mutual_tls_with_a_client_certificate(broker, seeds_dir):
         assert reader.end_offsets([tp])[tp] == sent > 0
     finally:
         reader.close()
+
+
+def test_hostname_checking(broker):
+    # "127.1" reaches 127.0.0.1, but the broker's certificate names 127.0.0.1 and localhost.
+    elsewhere = "127.1:" + broker.ssl.rsplit(":", 1)[1]
+    with pytest.raises(ConfigurationError, match="does not name the host .*Hostname mismatch"):
+        check_kafka(elsewhere, None, broker.mutual_tls())
+    check_kafka(elsewhere, None, dataclasses.replace(broker.mutual_tls(), check_hostname=False))
 
 
 def test_no_client_certificate_fails_the_start_check(broker):

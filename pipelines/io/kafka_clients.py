@@ -206,6 +206,11 @@ _CAUSES = (
     ),
     (re.compile(r"UnsupportedSaslMechanismError: (.*)"), "{}"),
     (
+        re.compile(r"Handshake failed: (.*Hostname mismatch.*)"),
+        "the broker's TLS certificate does not name the host connected to (connect by a name "
+        "it holds, or set {check_hostname} false): {}",
+    ),
+    (
         re.compile(r"Handshake failed: (.*CERTIFICATE_VERIFY_FAILED.*)"),
         "the broker's TLS certificate is not trusted (is the CA that signed it the {cafile}?): {}",
     ),
@@ -246,6 +251,7 @@ class _Causes(logging.Handler):
             "cafile": option_name("kafka_ssl_cafile", security.dashes),
             "certfile": option_name("kafka_ssl_certfile", security.dashes),
             "protocol": option_name("kafka_security_protocol", security.dashes),
+            "check_hostname": option_name("kafka_ssl_check_hostname", security.dashes),
         }
         closed = _CLOSED_SASL if security.protocol in _SASL else _CLOSED_OTHER
         for pattern, text in (*_CAUSES, (_CLOSED, closed)):
