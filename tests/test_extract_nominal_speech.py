@@ -231,3 +231,20 @@ def test_partitive_of_a_pronoun_does_not_resolve_itself_without_end(extract):
     # "many of them" as a subject: resolving "them" asked for the sentence's subjects, which
     # gave "many of them" again (a RecursionError made the article a dead letter)
     assert extract("Many of them accused the airline of lying.") == []
+
+
+def test_the_act_a_demand_asks_for_is_no_event_of_its_own(extract):
+    events = extract("The EU called on Turkey to release the jailed activists.")
+    assert [e["event_type"] for e in events] == ["REQUEST"]
+    assert _texts(events[0]["recipient"]) == {"Turkey"}
+
+
+def test_a_quantity_object_gives_the_people_it_counts(extract):
+    [e] = _of_type(extract("Police detained dozens of protesters in Minsk."), "COERCE")
+    assert _texts(e["recipient"]) == {"protesters"}
+
+
+def test_receiving_is_hosting_only_a_party(extract):
+    [e] = _of_type(extract("Putin received the Indian prime minister."), "CONSULT")
+    assert _texts(e["recipient"]) == {"Indian prime minister"}
+    assert extract("Prince Charles liked the treatment he received at the clinic.") == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from pipelines.extract.lexicon import Lexicon
+from pipelines.extract.participants import descend_partitive
 from pipelines.extract.triggers import Trigger, direct_object
 
 RECIPIENT_PREPS = {
@@ -284,6 +285,8 @@ def verb_recipient(
     if is_passive(verb):
         return _child(verb, "nsubjpass")
     obj = direct_object(verb)
+    if obj is not None and party_like(descend_partitive(obj)):
+        obj = descend_partitive(obj)  # 'detained dozens of protesters': the protesters
     if obj is not None and (
         obj.ent_type_ in NOT_PARTICIPANT or obj.pos_ == "PRON" and obj.lower_ not in PARTY_PRONOUNS
     ):

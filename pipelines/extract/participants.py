@@ -292,7 +292,7 @@ class Resolver:
         return dict(p, country=code.country, sector=code.sector)
 
     def _one(self, head: Token, sentence_index: int, exclude: set[str]) -> list[Participant]:
-        head = _descend_partitive(head)
+        head = descend_partitive(head)
         if _pronoun(head):
             return self.resolve_pronoun(head, sentence_index, exclude)
         group = self._plural_reference(head, sentence_index)
@@ -433,7 +433,7 @@ class Resolver:
             and not _pronoun(t)
             # "many of them" is the pronoun it counts: resolving one would ask for the
             # subjects again, without end
-            and not _pronoun(_descend_partitive(t))
+            and not _pronoun(descend_partitive(t))
         ]
         if before is not None:
             cands = [t for t in cands if self.position(t, sentence_index) < before]
@@ -450,7 +450,7 @@ def _pronoun(token: Token) -> bool:
     return token.pos_ == "PRON" or lower in PERSON_PRONOUNS or lower in GROUP_PRONOUNS
 
 
-def _descend_partitive(head: Token) -> Token:
+def descend_partitive(head: Token) -> Token:
     """'thousands of students' -> 'students'; 'Members of X' keeps 'Members'."""
     for _ in range(3):
         if head.lower_ not in PARTITIVE_HEADS and not head.like_num:

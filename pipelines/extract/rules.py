@@ -210,6 +210,18 @@ def _head(text: str) -> set[str]:
     return set(_phrase_words(text)[-1:])
 
 
+def _without_demanded(triggers: list[Trigger]) -> list[Trigger]:
+    """The triggers less the acts demanded by a verbal REQUEST of the same sentence ("called
+    on Turkey to release the activists"): the demand is the event, the release has not
+    happened and is not Turkey's act yet."""
+    demands = {t.anchor.i for t in triggers if t.entry.type == "REQUEST" and not t.nominal}
+    return [
+        t
+        for t in triggers
+        if t.nominal or not (t.anchor.dep_ in {"xcomp", "ccomp"} and t.anchor.head.i in demands)
+    ]
+
+
 class SentenceExtractor:
     """Turns the triggers of one article's sentences into Event records."""
 
@@ -317,7 +329,7 @@ class SentenceExtractor:
             return []  # a match report or film review: its "attacks" and "wins" are no events
         out = []
         for i, sent in enumerate(self.sentences):
-            triggers = find_triggers(sent, self.lex)
+            triggers = _without_demanded(find_triggers(sent, self.lex))
             taken = {w.i for t in triggers for w in t.words}
             for trigger in triggers + obligation_triggers(sent, self.lex, taken):
                 event = self._event(trigger, sent, i)
