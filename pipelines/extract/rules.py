@@ -28,7 +28,6 @@ from pipelines.records import stable_id
 HEAD_STOPS = {"of", "for", "in", "from", "with", "at", "on", "who", "which", "that", ",", "("}
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
-OBLIGATION_AUX = {"must", "should"}
 CONDITION_MARKS = {"if", "unless"}
 
 
@@ -133,7 +132,7 @@ def _adjust_type(trigger: Trigger, lex: Lexicon, negated: bool) -> tuple[str, bo
         if g.dep_ == "mark"
     )
     reported = args.speech_governor(verb, lex) is not None
-    if aux & OBLIGATION_AUX and reported and etype != "REQUEST":
+    if aux & lex.obligation.aux and reported and etype != "REQUEST":
         return "REQUEST", True
     if (
         negated
