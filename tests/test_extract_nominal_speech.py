@@ -248,3 +248,11 @@ def test_receiving_is_hosting_only_a_party(extract):
     [e] = _of_type(extract("Putin received the Indian prime minister."), "CONSULT")
     assert _texts(e["recipient"]) == {"Indian prime minister"}
     assert extract("Prince Charles liked the treatment he received at the clinic.") == []
+
+
+def test_suspecting_a_party_is_an_accusation(extract):
+    [e] = _of_type(
+        extract("The opposition leader said he suspected the army of vote rigging."), "ACCUSE"
+    )
+    assert e["trigger"]["lemma"] == "suspect"
+    assert extract("I suspect it will rain.") == []
