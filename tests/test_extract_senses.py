@@ -101,7 +101,7 @@ def test_unknown_party_synset_is_refused(data):
 def test_synset_heads_index_members_by_head_word(data):
     doc = copy.deepcopy(data)
     doc["synsets"] = {"aid": ["financial aid", "aid", "loans"]}
-    doc["verb_patterns"], doc["party_synsets"] = {}, []
+    doc["verb_patterns"], doc["party_synsets"], doc["nouns"] = {}, [], {}
     lex = parse_lexicon(doc)
     assert lex.synset_heads["aid"] == {"aid": ((), ("financial",)), "loan": ((),)}
 

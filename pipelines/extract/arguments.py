@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from pipelines.extract.lexicon import Lexicon
 from pipelines.extract.triggers import Trigger, direct_object
 
 RECIPIENT_PREPS = {
@@ -126,6 +127,14 @@ def _chain(verb: Token, links: frozenset[str] | set[str]) -> list[Token]:
 def governor_chain(verb: Token) -> list[Token]:
     """The verbs (or adjectives, 'ready to') that govern ``verb`` through clausal links."""
     return _chain(verb, CLAUSAL)
+
+
+def speech_governor(verb: Token, lex: Lexicon) -> Token | None:
+    """The speech verb whose reported clause holds ``verb`` ('X said that ...')."""
+    for gov in governor_chain(verb):
+        if gov.lemma_.lower() in lex.speech_verbs or gov.lemma_.lower() in {"demand", "urge"}:
+            return gov
+    return None
 
 
 _COMPLEMENT_LINKS = frozenset({"xcomp", "ccomp", "conj"})
@@ -341,11 +350,23 @@ _EVENT_NOUN_CACHE = {
 }
 
 
-def nominal_arguments(noun: Token) -> tuple[list[Token], Token | None]:
-    """Actors and recipient of a nominal event ('their talks', 'talks between X and Y')."""
+def nominal_arguments(noun: Token, conflict: bool = False) -> tuple[list[Token], Token | None]:
+    """Actors and recipient of a nominal event ('their talks', 'talks between X and Y').
+
+    The 'of' phrase of a ``conflict`` noun is its target ('the arrest of the opposition
+    leader', 'the killing of protesters'); of another its actor ('the visit of the
+    president', 'the withdrawal of troops')."""
     actors: list[Token] = []
     recipient: Token | None = None
     for c in noun.children:
+        if c.dep_ == "prep" and c.lower_ == "of":
+            obj = _pobj(c)
+            if obj is not None and _entity_like(obj) and obj.pos_ != "VERB":
+                if not conflict:
+                    actors.append(obj)
+                elif recipient is None:
+                    recipient = obj
+            continue
         if c.dep_ == "poss" or (
             c.dep_ in {"compound", "amod"} and c.ent_type_ in {"GPE", "NORP", "ORG", "PERSON"}
         ):

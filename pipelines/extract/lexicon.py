@@ -75,6 +75,20 @@ class Genre:
 
 
 @dataclass(frozen=True)
+class Obligation:
+    """A reported obligation as a speech act ("X should exercise restraint, Hua said"):
+    a clause with one of ``aux`` or governed by one of ``governors`` ("needed to explain"),
+    reported by a speaker, is the speaker's ``entry`` (a demand) on the one obliged."""
+
+    aux: frozenset[str]
+    governors: frozenset[str]
+    entry: Entry
+
+
+NO_OBLIGATION = Obligation(frozenset(), frozenset(), Entry(type=None))
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Trigger tables, keyed by lemma (phrases: lemmas joined by one space)."""
 
@@ -102,6 +116,7 @@ class Lexicon:
     outlet_nouns: frozenset[str] = frozenset()  # heads of news outlets: reporters, not actors
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    obligation: Obligation = NO_OBLIGATION
     source: str = field(default="", compare=False)
 
 
@@ -246,6 +261,22 @@ def _other_senses(
     return {t: {r: frozenset(w) for r, w in roles.items()} for t, roles in out.items()}
 
 
+def _obligation(data: dict[str, Any], types: dict[str, int]) -> Obligation:
+    spec = data.get("obligation")
+    if spec is None:
+        return NO_OBLIGATION
+    if not str(spec.get("reason", "")).strip():
+        raise LexiconError("obligation: no reason")
+    entry = _entry(spec, types, "obligation")
+    if entry.type is None:
+        raise LexiconError("obligation: needs a type")
+    aux = frozenset(w.lower() for w in spec.get("aux", ()))
+    governors = frozenset(w.lower() for w in spec.get("governors", ()))
+    if not aux and not governors:
+        raise LexiconError("obligation: needs aux or governors")
+    return Obligation(aux, governors, entry)
+
+
 def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:
     out = []
     for n, spec in enumerate(data.get("story_genres", ())):
@@ -286,13 +317,18 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             name.lower(): frozenset(m.lower() for m in members)
             for name, members in data.get("synsets", {}).items()
         }
+        nouns = _entries(data.get("nouns", {}), types, "nouns")
+        for key, entry in nouns.items():
+            for word in entry.requires_object:
+                if word.startswith("&") and word[1:].lower() not in synsets:
+                    raise LexiconError(f"nouns[{key!r}]: unknown synonym set {word!r}")
         return Lexicon(
             version=str(data.get("version", "0")),
             quad_class=types,
             verbs=_entries(data.get("verbs", {}), types, "verbs"),
             phrasal_verbs=_entries(data.get("phrasal_verbs", {}), types, "phrasal_verbs"),
             verb_object=_entries(data.get("verb_object", {}), types, "verb_object"),
-            nouns=_entries(data.get("nouns", {}), types, "nouns"),
+            nouns=nouns,
             support_verbs=frozenset(v.lower() for v in data.get("support_verbs", ())),
             speech_verbs=frozenset(v.lower() for v in data.get("speech_verbs", ())),
             control_verbs=control,
@@ -309,6 +345,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             party_words=_party_words(data, synsets),
             outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
             other_senses=_other_senses(data, types),
+            obligation=_obligation(data, types),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

@@ -293,8 +293,7 @@ class Resolver:
 
     def _one(self, head: Token, sentence_index: int, exclude: set[str]) -> list[Participant]:
         head = _descend_partitive(head)
-        lower = head.lower_
-        if head.pos_ == "PRON" or lower in PERSON_PRONOUNS or lower in GROUP_PRONOUNS:
+        if _pronoun(head):
             return self.resolve_pronoun(head, sentence_index, exclude)
         group = self._plural_reference(head, sentence_index)
         if group:
@@ -431,11 +430,10 @@ class Resolver:
             t
             for t in sent
             if t.dep_ in SUBJECT_DEPS
-            and t.pos_ != "PRON"
-            # a pronoun mis-tagged (a capitalised "THEY"): resolving it would ask for the
+            and not _pronoun(t)
+            # "many of them" is the pronoun it counts: resolving one would ask for the
             # subjects again, without end
-            and t.lower_ not in PERSON_PRONOUNS
-            and t.lower_ not in GROUP_PRONOUNS
+            and not _pronoun(_descend_partitive(t))
         ]
         if before is not None:
             cands = [t for t in cands if self.position(t, sentence_index) < before]
@@ -444,6 +442,12 @@ class Resolver:
         root_subjects = [t for t in cands if t.head.dep_ == "ROOT"]
         subject = (root_subjects or cands)[-1 if before is not None else 0]
         return self.participants(subject, sentence_index)
+
+
+def _pronoun(token: Token) -> bool:
+    """A pronoun, also one mis-tagged (a capitalised "THEY")."""
+    lower = token.lower_
+    return token.pos_ == "PRON" or lower in PERSON_PRONOUNS or lower in GROUP_PRONOUNS
 
 
 def _descend_partitive(head: Token) -> Token:

@@ -20,6 +20,7 @@ from pipelines.extract.participants import (
     phrase_text,
 )
 from pipelines.extract.patterns import story_genre
+from pipelines.extract.speech_acts import obligation_triggers
 from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
@@ -52,14 +53,6 @@ def _chain_until_speech(verb: Token, lex: Lexicon) -> list[Token]:
             break
         out.append(gov)
     return out
-
-
-def speech_governor(verb: Token, lex: Lexicon) -> Token | None:
-    """The speech verb whose reported clause holds ``verb`` ('X said that ...')."""
-    for gov in args.governor_chain(verb):
-        if gov.lemma_.lower() in lex.speech_verbs or gov.lemma_.lower() in {"demand", "urge"}:
-            return gov
-    return None
 
 
 def is_negated(verb: Token, lex: Lexicon) -> bool:
@@ -107,7 +100,7 @@ def modality(
             return "planned"
         if aux & FUTURE_AUX or "expected" in control or "going" in {g.lower_ for g in chain}:
             return "expected"
-    speech = speech_governor(verb, lex)
+    speech = args.speech_governor(verb, lex)
     if _quoted(sent, verb) or any(t.lower_ == "according" for t in sent):
         return "reported"
     if speech is not None:
@@ -139,7 +132,7 @@ def _adjust_type(trigger: Trigger, lex: Lexicon, negated: bool) -> tuple[str, bo
         for g in c.children
         if g.dep_ == "mark"
     )
-    reported = speech_governor(verb, lex) is not None
+    reported = args.speech_governor(verb, lex) is not None
     if aux & OBLIGATION_AUX and reported and etype != "REQUEST":
         return "REQUEST", True
     if (
@@ -260,11 +253,23 @@ class SentenceExtractor:
     def _arguments(self, trigger: Trigger, i: int):
         verb = trigger.anchor
         if trigger.nominal:
-            actor_tokens, recipient_token = args.nominal_arguments(verb)
+            conflict = self.lex.quad_class[trigger.entry.type] >= 3
+            actor_tokens, recipient_token = args.nominal_arguments(verb, conflict)
             actors = [p for t in actor_tokens for p in self._people(t, i)]
             named = any(self._names_party(t) for t in actor_tokens)
             return actors, self._people(recipient_token, i), args.location(verb), named
-        speech = speech_governor(verb, self.lex)
+        speech = args.speech_governor(verb, self.lex)
+        if trigger.kind == "obligation":
+            # the speaker demands; the one obliged is asked
+            speaker = args.subject(speech) if speech is not None else None
+            actors = self._people(speaker, i)
+            obliged = [
+                p
+                for p in self._people(args.subject(verb), i, {p["canonical"] for p in actors})
+                if p["text"].lower() not in SPEAKER_PRONOUNS
+            ]
+            named = speaker is not None and self._names_party(speaker)
+            return actors, obliged, args.location(verb), named
         if args.is_passive(verb):
             actor_token = args.agent(verb)
         else:
@@ -312,7 +317,9 @@ class SentenceExtractor:
             return []  # a match report or film review: its "attacks" and "wins" are no events
         out = []
         for i, sent in enumerate(self.sentences):
-            for trigger in find_triggers(sent, self.lex):
+            triggers = find_triggers(sent, self.lex)
+            taken = {w.i for t in triggers for w in t.words}
+            for trigger in triggers + obligation_triggers(sent, self.lex, taken):
                 event = self._event(trigger, sent, i)
                 if event is not None:
                     out.append(event)
@@ -322,8 +329,13 @@ class SentenceExtractor:
         actors, recipients, place, named = self._arguments(trigger, i)
         if not (self._meaningful(actors) or self._meaningful(recipients)):
             return None
-        if not actors and (trigger.nominal or not args.is_passive(trigger.anchor)):
-            return None  # only a passive clause may leave its actor unsaid
+        force = self.lex.quad_class[trigger.entry.type] == 4
+        if not actors and not (force if trigger.nominal else args.is_passive(trigger.anchor)):
+            # only a passive clause may leave its actor unsaid, and a nominal act of force
+            # with its target ("the arrest of the opposition leader", "an attack on Kabul")
+            return None
+        if not actors and trigger.nominal and not self._party(recipients):
+            return None
         if actors and not (named or self._party(actors)):
             # a thing, accident or place as actor ("the derailment killed seven"): no event,
             # unless the clause is passive ("killed in an explosion"), which needs no actor
@@ -342,10 +354,18 @@ class SentenceExtractor:
             return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:
             return None
-        negated = is_negated(trigger.anchor, self.lex)
-        etype, converted = _adjust_type(trigger, self.lex, negated)
+        if trigger.kind == "obligation":
+            if self._outlet(actors):
+                return None  # "the paper reported that X must resign": a report, no demand
+            # "should not attack" is still a demand: only the speaker's act can be negated
+            speech = args.speech_governor(trigger.anchor, self.lex)
+            negated = speech is not None and is_negated(speech, self.lex)
+            etype, converted = trigger.entry.type, False
+        else:
+            negated = is_negated(trigger.anchor, self.lex)
+            etype, converted = _adjust_type(trigger, self.lex, negated)
         if converted and etype == "REQUEST":
-            speech = speech_governor(trigger.anchor, self.lex)
+            speech = args.speech_governor(trigger.anchor, self.lex)
             speaker = args.subject(speech) if speech is not None else None
             if speaker is not None:
                 recipients = actors

