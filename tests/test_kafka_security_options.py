@@ -129,6 +129,19 @@ def test_files_that_are_no_certificate(tmp_path, password_file):
         scram(password_file, f"--kafka_ssl_certfile={junk}").check()
 
 
+def test_an_encrypted_client_key_fails_instead_of_prompting(tmp_path, password_file):
+    cert, key = tmp_path / "client.pem", tmp_path / "client.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-days", "1", "-subj", "/CN=c"]
+        + ["-passout", "pass:key-pass", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    settings = scram(password_file, f"--kafka_ssl_certfile={cert}", f"--kafka_ssl_keyfile={key}")
+    with pytest.raises(ConfigurationError, match="with its unencrypted key"):
+        settings.check()
+
+
 def test_the_start_check_refuses_bad_options_before_connecting():
     # Nothing listens on port 1: the options are checked before any connection.
     with pytest.raises(ConfigurationError, match="needs --kafka_sasl_mechanism"):

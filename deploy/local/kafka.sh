@@ -185,6 +185,8 @@ write_config() {
             [[ -z "$SSL_PORT" ]] || echo "SSL=127.0.0.1:$SSL_PORT"
             echo "USER=$SASL_USER"
         } >"$SECURITY/listeners.env"
+    else
+        rm -f "$SECURITY/listeners.env" # no secured listener this time
     fi
 }
 

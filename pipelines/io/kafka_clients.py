@@ -118,15 +118,17 @@ class KafkaSecurity:
                 context.load_verify_locations(cafile=self.cafile)
         except ssl.SSLError as e:
             raise ConfigurationError(
-                f"{self._name('kafka_ssl_cafile')} {self.cafile}: no PEM certificate ({e.reason})"
+                f"{self._name('kafka_ssl_cafile')} {self.cafile}: no PEM certificate "
+                f"({e.reason or e})"
             ) from None
         try:
             if self.certfile:
-                context.load_cert_chain(self.certfile, self.keyfile)
+                # No password: an encrypted key fails here instead of OpenSSL prompting for one.
+                context.load_cert_chain(self.certfile, self.keyfile, password=b"")
         except ssl.SSLError as e:
             raise ConfigurationError(
                 f"{self._name('kafka_ssl_certfile')} {self.certfile}: no PEM certificate with "
-                f"its unencrypted key ({e.reason})"
+                f"its unencrypted key ({e.reason or e})"
             ) from None
 
     def client_config(self) -> dict[str, Any]:

@@ -88,7 +88,8 @@ class RegistrySecurity:
         try:
             context = ssl.create_default_context(cafile=self.cafile)
             if self.certfile:
-                context.load_cert_chain(self.certfile, self.keyfile)
+                # No password: an encrypted key fails instead of OpenSSL prompting for one.
+                context.load_cert_chain(self.certfile, self.keyfile, password=b"")
         except (OSError, ssl.SSLError) as e:
             reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or e
             raise ConfigurationError(
