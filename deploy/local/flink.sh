@@ -62,14 +62,18 @@ taskmanagers() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Whether process $1 is alive and its command line holds $2 (a pid file may name a pid that
+# ended and was reused).
+runs() {
+    [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep "$2" >/dev/null
+}
+
 pool_pid() {
     [[ -f "$POOL_PID_FILE" ]] || return 0
     local pid
     pid=$(cat "$POOL_PID_FILE")
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "pipelines.worker_pool" >/dev/null; then
-        echo "$pid"
-    fi
+    if runs "$pid" "pipelines.worker_pool"; then echo "$pid"; fi
 }
 
 # The running TaskManager's pid, or nothing. Flink's pid file keeps the pids of crashed
@@ -78,10 +82,7 @@ taskmanager_pid() {
     [[ -f "$TM_PID_FILE" ]] || return 0
     local pid alive=()
     while read -r pid; do
-        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-            tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "TaskManagerRunner" >/dev/null; then
-            alive+=("$pid")
-        fi
+        if runs "$pid" "TaskManagerRunner"; then alive+=("$pid"); fi
     done <"$TM_PID_FILE"
     if ((${#alive[@]})); then
         printf '%s\n' "${alive[@]}" >"$TM_PID_FILE"
@@ -96,10 +97,7 @@ jobmanager_pid() {
     [[ -f "$JM_PID_FILE" ]] || return 0
     local pid
     pid=$(tail -n 1 "$JM_PID_FILE")
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "StandaloneSessionClusterEntrypoint" >/dev/null; then
-        echo "$pid"
-    fi
+    if runs "$pid" "StandaloneSessionClusterEntrypoint"; then echo "$pid"; fi
 }
 
 # Lay out FLINK_HOME from the PyPI packages: bin/ and conf/ from the wheel, lib/, opt/,
