@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
+from progress_lines import read_counts
 from stories import make_article
 from test_accounting import read_avro
 
@@ -56,7 +56,6 @@ REPLAY_PER_PARTITION = 3  # offsets the kill test moves back, so that some artic
 PAUSE_TIMEOUT = 900  # seconds a paused producer waits to be resumed
 COVER_TIMEOUT = 420  # seconds for the events to cover every article
 JOB_SERVER_TIMEOUT = 3600
-PROGRESS_READ = re.compile(r"progress: ([\d,]+) read")
 KINDS = {"events": "event", "articles": "article", "duplicates": "duplicate", "dead": "dead_letter"}
 
 
@@ -382,7 +381,7 @@ def test_job_carries_on_through_a_broker_outage(broker, prism, reference, tmp_pa
         producer.join(timeout=5)
     figures = account(topics, readers, reference)
     # The job's progress lines give running totals: they never go back, and they count reads.
-    reads = [int(n.replace(",", "")) for n in PROGRESS_READ.findall(job.log.read_text())]
+    reads = read_counts(job.log.read_text())
     assert reads and reads == sorted(reads) and reads[-1] > 0, reads
     # The first event the job wrote after the restart, by the broker's record timestamps.
     next_event = min(t for t in readers["events"].timestamps if t >= restarted_at) - restarted_at

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import test_flink
 from kafka_helpers import BOOTSTRAP, admin, create_topic, send
+from progress_lines import read_counts
 from stories import make_article
 from test_flink import POOL_PORT, REST_PORT, ROOT, flink_args
 
@@ -54,7 +55,6 @@ COUNTER_TIMEOUT = 120
 REST_TIMEOUT = 60
 # The parallelism test: synthetic articles over a topic of this many partitions.
 PARTITIONS = 8
-PROGRESS_READ = re.compile(r"progress: ([\d,]+) read")
 SPREAD = 40
 # The Prometheus reporters of deploy/local/flink.sh (JobManager and TaskManager, either order).
 _FIRST, _LAST = os.environ.get("FLINK_PROMETHEUS_PORTS", "9249-9250").split("-")
@@ -169,7 +169,7 @@ def _progress_read(log: Path, want: int) -> list[int]:
     within COUNTER_TIMEOUT."""
     deadline = time.monotonic() + COUNTER_TIMEOUT
     while True:
-        read = [int(n.replace(",", "")) for n in PROGRESS_READ.findall(log.read_text())]
+        read = read_counts(log.read_text())
         if want in read or time.monotonic() > deadline:
             return read
         time.sleep(2)

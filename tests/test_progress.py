@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from progress_lines import read_counts
 
 from pipelines import counting
 from pipelines.progress import elapsed_text, progress_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / ".cache" / "prism" / "prism"
-PROGRESS_LINE = re.compile(r"progress: ([\d,]+) read")
 
 
 def run_pipeline(tmp_path, *args: str) -> tuple[str, str]:
@@ -47,11 +47,10 @@ def test_prism_batch_run_prints_progress_lines_from_its_metrics(tmp_path, many_a
     # Prism updates a job's counters as bundles finish, long before the whole job does.
     inputs = [f"--input={many_articles}", "--input=seeds/"]
     summary, err = run_pipeline(tmp_path, "--runner=PrismRunner", *inputs, "--progress_interval=1")
-    lines = [line for line in err.splitlines() if PROGRESS_LINE.search(line)]
-    assert lines, err[-3000:]
+    seen = read_counts(err)
+    assert seen, err[-3000:]
     read = int(re.search(r"read ([\d,]+) = ", summary).group(1))
-    seen = [int(PROGRESS_LINE.search(line).group(1).replace(",", "")) for line in lines]
-    assert max(seen) > 0 and seen == sorted(seen) and max(seen) <= read, lines
+    assert max(seen) > 0 and seen == sorted(seen) and max(seen) <= read, seen
     assert "no progress lines" not in err
     # Querying the running job leaves the final summary whole.
     assert read > 40 and ": balanced" in summary, summary
@@ -60,7 +59,7 @@ def test_prism_batch_run_prints_progress_lines_from_its_metrics(tmp_path, many_a
 def test_in_process_direct_runner_says_once_that_it_cannot(tmp_path, many_articles):
     _, err = run_pipeline(tmp_path, f"--input={many_articles}", "--progress_interval=1")
     assert err.count("no progress lines: the DirectRunner (FnApiRunner) reports its metrics") == 1
-    assert not PROGRESS_LINE.search(err)
+    assert not read_counts(err)
 
 
 def test_progress_line_and_elapsed_text():
