@@ -285,8 +285,9 @@ def verb_recipient(
     if is_passive(verb):
         return _child(verb, "nsubjpass")
     obj = direct_object(verb)
-    if obj is not None and party_like(descend_partitive(obj)):
-        obj = descend_partitive(obj)  # 'detained dozens of protesters': the protesters
+    counted = descend_partitive(obj) if obj is not None else None
+    if counted is not None and party_like(counted):
+        obj = counted  # 'detained dozens of protesters': the protesters
     if obj is not None and (
         obj.ent_type_ in NOT_PARTICIPANT or obj.pos_ == "PRON" and obj.lower_ not in PARTY_PRONOUNS
     ):
