@@ -292,3 +292,25 @@ def test_compose_stack_is_consistent():
 @pytest.mark.parametrize("script", FLINK_SCRIPTS)
 def test_local_scripts_are_valid_bash(script):
     subprocess.run(["bash", "-n", str(DEPLOY / "local" / script)], check=True)
+
+
+def _task_slots() -> dict[str, int]:
+    """The TaskManager's task slots of each cluster a submitter targets (k8s and compose)."""
+    k8s = _one("k8s/flink-session.yaml", "FlinkDeployment")["spec"]["flinkConfiguration"]
+    compose = _docs("compose.yaml")[0]["services"]["taskmanager"]["environment"]
+    properties = dict(
+        line.split(": ", 1) for line in compose["FLINK_PROPERTIES"].splitlines() if line
+    )
+    return {
+        "k8s": int(k8s["taskmanager.numberOfTaskSlots"]),
+        "compose": int(properties["taskmanager.numberOfTaskSlots"]),
+    }
+
+
+def test_submitters_start_one_python_worker_per_task_slot():
+    # With one worker a stage, the subtasks of a TaskManager share one Python process and its
+    # GIL: the README's Flink speed table.
+    slots = _task_slots()
+    for name, raw in _submitters().items():
+        cluster = "compose" if name.startswith("compose:") else "k8s"
+        assert int(_args(raw)["sdk_worker_parallelism"]) == slots[cluster], name
