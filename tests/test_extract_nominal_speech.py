@@ -1,5 +1,6 @@
 """Reported obligations as demands, nominal acts of force with their target, weapons tests,
-event nouns derived from the verbs, and the lexicon sections that carry them (validated)."""
+event nouns derived from the verbs, the subjects of gerunds, and the lexicon sections that
+carry them (validated)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,41 @@ def test_obligation_section_is_validated():
         change(bad["obligation"])
         with pytest.raises(LexiconError, match=message):
             parse_lexicon(bad)
+
+
+# subjects of gerunds
+@pytest.mark.parametrize(
+    "text, actor, recipient",
+    [
+        ("Police arrested the activist for attacking two soldiers.", "activist", "two soldiers"),
+        ("The rebels were accused of shelling the town.", "rebels", "town"),
+        ("Prosecutors charged the officer with murdering a protester.", "officer", "protester"),
+    ],
+)
+def test_gerund_after_a_preposition_has_the_object_as_actor(extract, text, actor, recipient):
+    [e] = _of_type(extract(text), "ASSAULT")
+    assert _texts(e["actor"]) == {actor}
+    assert _texts(e["recipient"]) == {recipient}
+
+
+def test_gerund_of_a_passive_clause_has_the_inherited_subject_as_actor(extract):
+    text = "Officials say the girl faces prison after being indicted for assaulting a soldier."
+    [e] = _of_type(extract(text), "ASSAULT")
+    assert _texts(e["actor"]) == {"girl"}
+
+
+def test_adverbial_gerund_has_the_clause_subject_as_actor(extract):
+    events = extract("After meeting the envoy, the minister condemned the attack.")
+    [e] = [e for e in events if e["trigger"]["lemma"] == "meet"]
+    assert _texts(e["actor"]) == {"minister"}
+    assert _texts(e["recipient"]) == {"envoy"}
+
+
+def test_a_counted_object_of_another_sense_is_no_event(extract):
+    # the sense restriction looks through the amount, as the recipient does
+    assert extract("Reuters delivered £234m of cuts.") == []
+    [e] = _of_type(extract("The government delivered $5m of food aid to the refugees."), "AID")
+    assert _texts(e["recipient"]) == {"refugees"}
 
 
 # nominal acts of force

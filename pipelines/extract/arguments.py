@@ -33,6 +33,11 @@ RECIPIENT_PREPS = {
 LOCATION_PREPS = {"in", "at", "near", "inside", "outside", "across", "throughout"}
 LOCATION_LABELS = {"GPE", "LOC", "FAC"}
 NOT_PARTICIPANT = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
+VERBAL = {"VERB", "AUX"}
+# a gerund after these prepositions has the governing verb's object as its subject:
+# "arrested him for attacking", "accused them of shelling", "charged her with murdering",
+# "barred them from entering", "was jailed for killing"
+OBJECT_CONTROL_PREPS = {"for", "of", "with", "from"}
 CLAUSAL = {"xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj", "conj"}
 
 
@@ -95,10 +100,25 @@ def subject(verb: Token) -> Token | None:
                 "summon",
             }:
                 return controller
+        if t.dep_ == "pcomp" and t.head.dep_ == "prep" and t.head.head.pos_ in VERBAL:
+            gov = t.head.head
+            patient = _patient(gov) if t.head.lower_ in OBJECT_CONTROL_PREPS else None
+            if patient is not None:
+                return patient  # "arrested him for attacking": he attacked
+            t = gov  # "after meeting the envoy, he": the clause's subject
+            continue
         if t.dep_ not in {"xcomp", "conj", "advcl", "acomp"} or t.head.i == t.i:
             return None
         t = t.head
     return None
+
+
+def _patient(verb: Token) -> Token | None:
+    """The one a verb acts on: its direct object, or its passive subject (own or inherited:
+    "after being indicted for assaulting", the one indicted)."""
+    if not is_passive(verb):
+        return _child(verb, "dobj")
+    return _child(verb, "nsubjpass") or subject(verb)
 
 
 def _purpose(verb: Token) -> bool:

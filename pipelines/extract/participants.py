@@ -451,9 +451,10 @@ def _pronoun(token: Token) -> bool:
 
 
 def descend_partitive(head: Token) -> Token:
-    """'thousands of students' -> 'students'; 'Members of X' keeps 'Members'."""
+    """'thousands of students' -> 'students', '£234m of cuts' -> 'cuts'; 'Members of X'
+    keeps 'Members'."""
     for _ in range(3):
-        if head.lower_ not in PARTITIVE_HEADS and not head.like_num:
+        if head.lower_ not in PARTITIVE_HEADS and not head.like_num and head.pos_ != "NUM":
             break
         pobj = [
             g

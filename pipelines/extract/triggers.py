@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from pipelines.extract.lexicon import Entry, Lexicon
+from pipelines.extract.participants import descend_partitive
 from pipelines.extract.patterns import (
     OBJECT_DEPS,
     discarded,
@@ -77,7 +78,7 @@ def _arguments(anchor: Token) -> dict[str, list[Token]]:
         if c.dep_ in {"nsubj", "csubj"}:
             roles["subject"].append(c)
         elif c.dep_ in OBJECT_DEPS or c.dep_ in {"compound", "poss"}:
-            roles["object"].append(c)
+            roles["object"].append(descend_partitive(c))  # "delivering £234m of cuts"
         elif c.dep_ in {"prep", "agent"} and c.lower_ not in TIME_PREPS:
             roles["prep"].extend(g for g in c.children if g.dep_ == "pobj")
     return roles
