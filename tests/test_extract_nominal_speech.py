@@ -1,6 +1,6 @@
-"""Reported obligations as demands, nominal acts of force with their target, weapons tests,
-event nouns derived from the verbs, the subjects of gerunds, and the lexicon sections that
-carry them (validated)."""
+"""Reported obligations and wishes as demands, nominal acts of force with their target,
+weapons tests, event nouns derived from the verbs, the subjects of gerunds, and the lexicon
+sections that carry them (validated)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,54 @@ def test_obligation_section_is_validated():
     ]:
         bad = _shipped()
         change(bad["obligation"])
+        with pytest.raises(LexiconError, match=message):
+            parse_lexicon(bad)
+
+
+# wishes of another's act
+@pytest.mark.parametrize(
+    "text, actor, recipient",
+    [
+        ("The United States wants Iran to halt its nuclear programme.", "United States", "Iran"),
+        ("Labour wants the government to withdraw the bill.", "Labour", "government"),
+        ("The president wishes to see the troops withdraw from Iraq.", "president", "troops"),
+        ("The minister wants to see a withdrawal of Russian troops.", "minister", "Russian troops"),
+    ],
+)
+def test_wish_of_another_party_is_its_demand(extract, text, actor, recipient):
+    events = extract(text)
+    [e] = _of_type(events, "REQUEST")
+    assert not _of_type(events, "RETREAT") and not _of_type(events, "THREATEN")
+    assert _texts(e["actor"]) == {actor}
+    assert _texts(e["recipient"]) == {recipient}
+
+
+def test_wish_of_a_pronoun_without_antecedent_is_a_demand_without_actor(extract):
+    [e] = extract("He wants to see a phased withdrawal of UK troops, he said in London.")
+    assert (e["event_type"], e["actor"]) == ("REQUEST", [])
+    assert _texts(e["recipient"]) == {"UK troops"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iran wants to build a reactor.",  # its own act
+        "The minister does not want to see a withdrawal of the troops.",  # negated wish
+    ],
+)
+def test_wishes_that_are_no_demand(extract, text):
+    assert _of_type(extract(text), "REQUEST") == []
+
+
+def test_wishes_section_is_validated():
+    for change, message in [
+        (lambda w: w.update(reason=""), "no reason"),
+        (lambda w: w.update(type="DEMAND"), "DEMAND"),
+        (lambda w: w.update(type=None), "needs a type"),
+        (lambda w: w.update(governors=[]), "needs governors"),
+    ]:
+        bad = _shipped()
+        change(bad["wishes"])
         with pytest.raises(LexiconError, match=message):
             parse_lexicon(bad)
 

@@ -89,6 +89,21 @@ NO_OBLIGATION = Obligation(frozenset(), frozenset(), Entry(type=None))
 
 
 @dataclass(frozen=True)
+class Wishes:
+    """A wish that another party act ("wants Iran to halt", "wants to see a withdrawal of
+    the troops"): an act in the complement of one of ``governors`` (through one of
+    ``perception``, "see"), whose actor is not the one who wishes, is the wisher's ``entry``
+    (a demand) on that actor."""
+
+    governors: frozenset[str]
+    perception: frozenset[str]
+    entry: Entry
+
+
+NO_WISHES = Wishes(frozenset(), frozenset(), Entry(type=None))
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Trigger tables, keyed by lemma (phrases: lemmas joined by one space)."""
 
@@ -117,6 +132,7 @@ class Lexicon:
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
     obligation: Obligation = NO_OBLIGATION
+    wishes: Wishes = NO_WISHES
     source: str = field(default="", compare=False)
 
 
@@ -277,6 +293,21 @@ def _obligation(data: dict[str, Any], types: dict[str, int]) -> Obligation:
     return Obligation(aux, governors, entry)
 
 
+def _wishes(data: dict[str, Any], types: dict[str, int]) -> Wishes:
+    spec = data.get("wishes")
+    if spec is None:
+        return NO_WISHES
+    if not str(spec.get("reason", "")).strip():
+        raise LexiconError("wishes: no reason")
+    entry = _entry(spec, types, "wishes")
+    if entry.type is None:
+        raise LexiconError("wishes: needs a type")
+    governors = frozenset(w.lower() for w in spec.get("governors", ()))
+    if not governors:
+        raise LexiconError("wishes: needs governors")
+    return Wishes(governors, frozenset(w.lower() for w in spec.get("perception", ())), entry)
+
+
 def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:
     out = []
     for n, spec in enumerate(data.get("story_genres", ())):
@@ -346,6 +377,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
             other_senses=_other_senses(data, types),
             obligation=_obligation(data, types),
+            wishes=_wishes(data, types),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

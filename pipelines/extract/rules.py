@@ -20,7 +20,7 @@ from pipelines.extract.participants import (
     phrase_text,
 )
 from pipelines.extract.patterns import story_genre
-from pipelines.extract.speech_acts import obligation_triggers
+from pipelines.extract.speech_acts import obligation_triggers, wish_governor
 from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
@@ -293,6 +293,25 @@ class SentenceExtractor:
         named = actor_token is not None and self._names_party(actor_token)
         return actors, recipients, args.location(verb), named
 
+    def _wisher(
+        self, trigger: Trigger, i: int, actors: list[Participant]
+    ) -> list[Participant] | None:
+        """The party that wishes the trigger's act of another (``wish_governor``; [] when it
+        is a pronoun without antecedent), or None when the act is no wish of another's."""
+        governor = wish_governor(trigger, self.lex)
+        if governor is None or is_negated(governor, self.lex):
+            return None  # "does not want to see a withdrawal" is no demand
+        token = args.subject(governor)
+        if token is None:
+            return None
+        wisher = self._people(token, i)
+        if not (self._party(wisher) or (not wisher and self._names_party(token))):
+            return None
+        names = {p["canonical"] for p in actors}
+        if any(p["canonical"] in names for p in wisher):
+            return None  # "Iran wants to build a reactor": its own planned act
+        return wisher
+
     def _meaningful(self, people: list[Participant]) -> bool:
         return any(p["text"].lower() not in SPEAKER_PRONOUNS for p in people)
 
@@ -375,6 +394,11 @@ class SentenceExtractor:
         else:
             negated = is_negated(trigger.anchor, self.lex)
             etype, converted = _adjust_type(trigger, self.lex, negated)
+            wisher = self._wisher(trigger, i, actors) if not negated else None
+            if wisher is not None and self.lex.wishes.entry.type is not None:
+                # "wants Iran to halt": the wisher asks Iran, Iran has not acted
+                actors, recipients = wisher, actors
+                etype, converted = self.lex.wishes.entry.type, True
         if converted and etype == "REQUEST":
             speech = args.speech_governor(trigger.anchor, self.lex)
             speaker = args.subject(speech) if speech is not None else None

@@ -1,9 +1,11 @@
-"""Speech acts named by no trigger word: a reported obligation is a demand.
+"""Speech acts named by no trigger word: a reported obligation or a wish is a demand.
 
 "All parties should exercise restraint, Hua said" and "Labour said the Liberal Democrats
 needed to explain" hold no verb of demanding, yet report the speaker's demand on the one
 obliged (PLOVER REQUEST). The markers and the meaning are the lexicon's ``obligation``; the
 event's actor is the speaker and its recipient the obliged clause's subject (``rules.py``).
+"The US wants Iran to halt enrichment" is likewise the wisher's demand on Iran (the
+lexicon's ``wishes``), not Iran's act.
 """
 
 from __future__ import annotations
@@ -55,3 +57,18 @@ def obligation_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigg
             continue
         out.append(Trigger(verb, (marker, verb), lex.obligation.entry, "obligation"))
     return out
+
+
+def wish_governor(trigger: Trigger, lex: Lexicon) -> Token | None:
+    """The wish verb whose complement holds the trigger's act ("wants Iran to halt", "wants
+    to see a withdrawal of the troops"), or None."""
+    act = trigger.anchor
+    if trigger.nominal:
+        if act.dep_ != "dobj" or act.head.lemma_.lower() not in lex.wishes.perception:
+            return None
+        act = act.head
+    elif act.dep_ in {"xcomp", "ccomp"} and act.head.lemma_.lower() in lex.wishes.perception:
+        act = act.head  # "wants to see the troops withdraw"
+    if act.dep_ in {"xcomp", "ccomp"} and act.head.lemma_.lower() in lex.wishes.governors:
+        return act.head
+    return None
