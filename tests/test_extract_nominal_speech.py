@@ -1,6 +1,6 @@
-"""Reported obligations and wishes as demands, nominal acts of force with their target,
-weapons tests, event nouns derived from the verbs, the subjects of gerunds, and the lexicon
-sections that carry them (validated)."""
+"""Reported obligations and wishes as demands, reported judgements, nominal acts of force
+with their target, weapons tests, event nouns derived from the verbs, the subjects of
+gerunds, and the lexicon sections that carry them (validated)."""
 
 from __future__ import annotations
 
@@ -133,6 +133,50 @@ def test_wishes_section_is_validated():
     ]:
         bad = _shipped()
         change(bad["wishes"])
+        with pytest.raises(LexiconError, match=message):
+            parse_lexicon(bad)
+
+
+# reported judgements
+@pytest.mark.parametrize(
+    "text, etype, actor, recipient",
+    [
+        ("The opposition said the president was corrupt.", "ACCUSE", "opposition", "president"),
+        (
+            "The ministry said the allegations by the rebels were baseless.",
+            "REJECT",
+            "ministry",
+            "rebels",
+        ),
+    ],
+)
+def test_reported_judgement_of_a_party_is_its_event(extract, text, etype, actor, recipient):
+    [e] = _of_type(extract(text), etype)
+    assert e["trigger"]["text"].split()[0] in {"was", "were"}
+    assert _texts(e["actor"]) == {actor}
+    assert _texts(e["recipient"]) == {recipient}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister said the weather was appalling.",  # no party judged
+        "The minister said the plan was not unfair.",  # negated
+        "The president was corrupt.",  # no one says it
+    ],
+)
+def test_judgements_that_are_no_event(extract, text):
+    assert extract(text) == []
+
+
+def test_evaluations_section_is_validated():
+    for change, message in [
+        (lambda v: v.update(reason=""), "no reason"),
+        (lambda v: v["words"].update(wrong={"type": None}), "each with a type"),
+        (lambda v: v.update(copulas=[]), "needs copulas"),
+    ]:
+        bad = _shipped()
+        change(bad["evaluations"])
         with pytest.raises(LexiconError, match=message):
             parse_lexicon(bad)
 

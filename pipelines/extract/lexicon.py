@@ -104,6 +104,19 @@ NO_WISHES = Wishes(frozenset(), frozenset(), Entry(type=None))
 
 
 @dataclass(frozen=True)
+class Evaluations:
+    """A reported judgement as a speech act ("X said the explanations were unacceptable"):
+    a predicate adjective of ``words`` after one of ``copulas``, in a speech verb's clause,
+    is the speaker's event of the word's entry (ACCUSE, REJECT) on the one judged."""
+
+    copulas: frozenset[str]
+    words: dict[str, Entry]
+
+
+NO_EVALUATIONS = Evaluations(frozenset(), {})
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Trigger tables, keyed by lemma (phrases: lemmas joined by one space)."""
 
@@ -133,6 +146,7 @@ class Lexicon:
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
     obligation: Obligation = NO_OBLIGATION
     wishes: Wishes = NO_WISHES
+    evaluations: Evaluations = NO_EVALUATIONS
     source: str = field(default="", compare=False)
 
 
@@ -308,6 +322,24 @@ def _wishes(data: dict[str, Any], types: dict[str, int]) -> Wishes:
     return Wishes(governors, frozenset(w.lower() for w in spec.get("perception", ())), entry)
 
 
+def _evaluations(data: dict[str, Any], types: dict[str, int]) -> Evaluations:
+    spec = data.get("evaluations")
+    if spec is None:
+        return NO_EVALUATIONS
+    if not str(spec.get("reason", "")).strip():
+        raise LexiconError("evaluations: no reason")
+    shared = {"needs_target": bool(spec.get("needs_target", False))}  # for every word
+    words = _entries(
+        {w: {**shared, **e} for w, e in spec.get("words", {}).items()}, types, "evaluations.words"
+    )
+    if not words or any(e.type is None for e in words.values()):
+        raise LexiconError("evaluations: needs words, each with a type")
+    copulas = frozenset(w.lower() for w in spec.get("copulas", ()))
+    if not copulas:
+        raise LexiconError("evaluations: needs copulas")
+    return Evaluations(copulas, words)
+
+
 def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:
     out = []
     for n, spec in enumerate(data.get("story_genres", ())):
@@ -378,6 +410,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             other_senses=_other_senses(data, types),
             obligation=_obligation(data, types),
             wishes=_wishes(data, types),
+            evaluations=_evaluations(data, types),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

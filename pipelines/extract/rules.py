@@ -20,7 +20,12 @@ from pipelines.extract.participants import (
     phrase_text,
 )
 from pipelines.extract.patterns import story_genre
-from pipelines.extract.speech_acts import obligation_triggers, wish_governor
+from pipelines.extract.speech_acts import (
+    evaluation_triggers,
+    judged,
+    obligation_triggers,
+    wish_governor,
+)
 from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
 from pipelines.records import stable_id
@@ -29,6 +34,7 @@ HEAD_STOPS = {"of", "for", "in", "from", "with", "at", "on", "who", "which", "th
 FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
 CONDITION_MARKS = {"if", "unless"}
+SPEECH_ACTS = {"obligation", "evaluation"}  # trigger kinds whose actor is the speaker
 
 
 @dataclass(frozen=True)
@@ -270,13 +276,14 @@ class SentenceExtractor:
             named = any(self._names_party(t) for t in actor_tokens)
             return actors, self._people(recipient_token, i), args.location(verb), named
         speech = args.speech_governor(verb, self.lex)
-        if trigger.kind == "obligation":
-            # the speaker demands; the one obliged is asked
+        if trigger.kind in SPEECH_ACTS:
+            # the speaker demands or judges; the one obliged is asked, the one judged the target
             speaker = args.subject(speech) if speech is not None else None
             actors = self._people(speaker, i)
+            target = args.subject(verb) if trigger.kind == "obligation" else judged(verb, self.lex)
             obliged = [
                 p
-                for p in self._people(args.subject(verb), i, {p["canonical"] for p in actors})
+                for p in self._people(target, i, {p["canonical"] for p in actors})
                 if p["text"].lower() not in SPEAKER_PRONOUNS
             ]
             named = speaker is not None and self._names_party(speaker)
@@ -349,7 +356,9 @@ class SentenceExtractor:
         for i, sent in enumerate(self.sentences):
             triggers = _without_demanded(find_triggers(sent, self.lex))
             taken = {w.i for t in triggers for w in t.words}
-            for trigger in triggers + obligation_triggers(sent, self.lex, taken):
+            speech_acts = obligation_triggers(sent, self.lex, taken)
+            speech_acts += evaluation_triggers(sent, self.lex, taken)
+            for trigger in triggers + speech_acts:
                 event = self._event(trigger, sent, i)
                 if event is not None:
                     out.append(event)
@@ -384,7 +393,7 @@ class SentenceExtractor:
             return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:
             return None
-        if trigger.kind == "obligation":
+        if trigger.kind in SPEECH_ACTS:
             if self._outlet(actors):
                 return None  # "the paper reported that X must resign": a report, no demand
             # "should not attack" is still a demand: only the speaker's act can be negated
