@@ -291,15 +291,26 @@ def _other_senses(
     return {t: {r: frozenset(w) for r, w in roles.items()} for t, roles in out.items()}
 
 
+def _override(data: dict[str, Any], section: str) -> dict[str, Any] | None:
+    """A hand-written section, which must give its reason; None when absent."""
+    spec = data.get(section)
+    if spec is not None and not str(spec.get("reason", "")).strip():
+        raise LexiconError(f"{section}: no reason")
+    return spec
+
+
+def _typed_entry(spec: dict[str, Any], types: dict[str, int], section: str) -> Entry:
+    entry = _entry(spec, types, section)
+    if entry.type is None:
+        raise LexiconError(f"{section}: needs a type")
+    return entry
+
+
 def _obligation(data: dict[str, Any], types: dict[str, int]) -> Obligation:
-    spec = data.get("obligation")
+    spec = _override(data, "obligation")
     if spec is None:
         return NO_OBLIGATION
-    if not str(spec.get("reason", "")).strip():
-        raise LexiconError("obligation: no reason")
-    entry = _entry(spec, types, "obligation")
-    if entry.type is None:
-        raise LexiconError("obligation: needs a type")
+    entry = _typed_entry(spec, types, "obligation")
     aux = frozenset(w.lower() for w in spec.get("aux", ()))
     governors = frozenset(w.lower() for w in spec.get("governors", ()))
     if not aux and not governors:
@@ -308,14 +319,10 @@ def _obligation(data: dict[str, Any], types: dict[str, int]) -> Obligation:
 
 
 def _wishes(data: dict[str, Any], types: dict[str, int]) -> Wishes:
-    spec = data.get("wishes")
+    spec = _override(data, "wishes")
     if spec is None:
         return NO_WISHES
-    if not str(spec.get("reason", "")).strip():
-        raise LexiconError("wishes: no reason")
-    entry = _entry(spec, types, "wishes")
-    if entry.type is None:
-        raise LexiconError("wishes: needs a type")
+    entry = _typed_entry(spec, types, "wishes")
     governors = frozenset(w.lower() for w in spec.get("governors", ()))
     if not governors:
         raise LexiconError("wishes: needs governors")
@@ -323,11 +330,9 @@ def _wishes(data: dict[str, Any], types: dict[str, int]) -> Wishes:
 
 
 def _evaluations(data: dict[str, Any], types: dict[str, int]) -> Evaluations:
-    spec = data.get("evaluations")
+    spec = _override(data, "evaluations")
     if spec is None:
         return NO_EVALUATIONS
-    if not str(spec.get("reason", "")).strip():
-        raise LexiconError("evaluations: no reason")
     shared = {"needs_target": bool(spec.get("needs_target", False))}  # for every word
     words = _entries(
         {w: {**shared, **e} for w, e in spec.get("words", {}).items()}, types, "evaluations.words"

@@ -404,7 +404,7 @@ class SentenceExtractor:
             negated = is_negated(trigger.anchor, self.lex)
             etype, converted = _adjust_type(trigger, self.lex, negated)
             wisher = self._wisher(trigger, i, actors) if not negated else None
-            if wisher is not None and self.lex.wishes.entry.type is not None:
+            if wisher is not None:  # no wish governors without a typed entry
                 # "wants Iran to halt": the wisher asks Iran, Iran has not acted
                 actors, recipients = wisher, actors
                 etype, converted = self.lex.wishes.entry.type, True
