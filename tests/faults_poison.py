@@ -82,8 +82,8 @@ def poisoned_model(directory: Path) -> Path:
 
 
 def lexicon_without(types: set[str], path: Path) -> Path:
-    """The shipped lexicon without the PLOVER ``types`` (and the triggers, patterns and
-    sense restrictions of those types)."""
+    """The shipped lexicon without the PLOVER ``types`` (and the triggers, patterns, sense
+    restrictions and speech-act entries of those types)."""
     data = json.loads(DEFAULT_LEXICON.read_text(encoding="utf-8"))
     data["types"] = {k: v for k, v in data["types"].items() if k not in types}
     for section in ("verbs", "phrasal_verbs", "verb_object", "nouns"):
@@ -99,5 +99,14 @@ def lexicon_without(types: set[str], path: Path) -> Path:
         for rule in data.get("sense_restrictions", [])
     ]
     data["sense_restrictions"] = [rule for rule in restrictions if rule["types"]]
+    # The hand-written speech-act sections: one typed entry each, or typed words.
+    for section in ("obligation", "wishes"):
+        if data.get(section, {}).get("type") in types:
+            del data[section]
+    if "evaluations" in data:
+        words = data["evaluations"]["words"]
+        data["evaluations"]["words"] = {
+            w: e for w, e in words.items() if e.get("type") not in types
+        }
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
