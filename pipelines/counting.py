@@ -8,7 +8,10 @@ way out (``pipelines.io.sinks``) the articles and events it writes and the recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apache_beam.metrics import Metrics
+from apache_beam.metrics.execution import MetricResult
 from apache_beam.metrics.metric import MetricsFilter
 
 NAMESPACE = "news"
@@ -45,16 +48,24 @@ def counter(name: str) -> Metrics.DelegatingCounter:
     return Metrics.counter(NAMESPACE, name)
 
 
+def totals_by_name(result, value: Callable[[MetricResult], int | None]) -> dict[str, int]:
+    """The ``news`` counters of a pipeline result, summed by name, each counter taken at
+    ``value(counter)`` (attempted, committed or both, as the caller's runner needs)."""
+    query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    totals: dict[str, int] = {}
+    for found in query["counters"]:
+        name = found.key.metric.name
+        totals[name] = totals.get(name, 0) + (value(found) or 0)
+    return totals
+
+
 def summary(result) -> dict[str, int]:
     """The ``news`` counters of a finished pipeline result, by name: committed values, or
     attempted ones from runners that report only those (Flink uber-jar submissions)."""
-    query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
-    totals = dict.fromkeys(SUMMARY_ORDER, 0)
-    for found in query["counters"]:
-        name = found.key.metric.name
-        value = found.committed if found.committed is not None else found.attempted
-        totals[name] = totals.get(name, 0) + (value or 0)
-    return totals
+    found = totals_by_name(
+        result, lambda c: c.committed if c.committed is not None else c.attempted
+    )
+    return dict.fromkeys(SUMMARY_ORDER, 0) | found
 
 
 def balanced(totals: dict[str, int]) -> bool:

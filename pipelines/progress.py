@@ -17,8 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from apache_beam.metrics.metric import MetricsFilter
-
 from pipelines import counting
 
 log = logging.getLogger(__name__)
@@ -35,16 +33,11 @@ def current_totals(result) -> dict[str, int]:
     The larger of each counter's attempted and committed values: Prism keeps the running
     totals as committed values and gives as attempted only the bundles in flight, while
     runners that report no committed values keep the totals as attempted ones."""
-    query = result.metrics().query(MetricsFilter().with_namespace(counting.NAMESPACE))
+    totals = counting.totals_by_name(result, lambda c: max(c.attempted or 0, c.committed or 0))
     # A portable runner's result keeps the first metrics it fetched (``_metrics``) for good:
     # forget them, or the next line and the final summary would show this moment's counts.
     if hasattr(result, "_metrics"):
         result._metrics = None
-    totals: dict[str, int] = {}
-    for counter in query["counters"]:
-        value = max(counter.attempted or 0, counter.committed or 0)
-        name = counter.key.metric.name
-        totals[name] = totals.get(name, 0) + value
     return totals
 
 
