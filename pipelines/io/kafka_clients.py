@@ -22,6 +22,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from pipelines.io.secrets import Secret
+from pipelines.io.tls import TlsFileError, tls_context
 from pipelines.options import ConfigurationError, option_name
 
 CLIENT_ID = "news-event-pipeline"
@@ -112,23 +113,19 @@ class KafkaSecurity:
         ):
             if path and not Path(path).is_file():
                 raise ConfigurationError(f"{self._name(dest)}: no such file: {path}")
-        context = ssl.create_default_context()
         try:
-            if self.cafile:
-                context.load_verify_locations(cafile=self.cafile)
-        except ssl.SSLError as e:
-            raise ConfigurationError(
-                f"{self._name('kafka_ssl_cafile')} {self.cafile}: no PEM certificate "
-                f"({e.reason or e})"
-            ) from None
-        try:
-            if self.certfile:
-                # No password: an encrypted key fails here instead of OpenSSL prompting for one.
-                context.load_cert_chain(self.certfile, self.keyfile, password=b"")
-        except ssl.SSLError as e:
+            tls_context(self.cafile, self.certfile, self.keyfile)
+        except TlsFileError as e:
+            if not isinstance(e.error, ssl.SSLError):
+                raise e.error from None  # a file that exists but cannot be opened
+            if e.which == "cafile":
+                raise ConfigurationError(
+                    f"{self._name('kafka_ssl_cafile')} {self.cafile}: no PEM certificate "
+                    f"({e.error.reason or e.error})"
+                ) from None
             raise ConfigurationError(
                 f"{self._name('kafka_ssl_certfile')} {self.certfile}: no PEM certificate with "
-                f"its unencrypted key ({e.reason or e})"
+                f"its unencrypted key ({e.error.reason or e.error})"
             ) from None
 
     def client_config(self) -> dict[str, Any]:

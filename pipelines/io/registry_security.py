@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.io.secrets import Secret
+from pipelines.io.tls import TlsFileError, tls_context
 from pipelines.options import ConfigurationError, option_name
 
 
@@ -86,17 +87,14 @@ class RegistrySecurity:
         if not (self.cafile or self.certfile):
             return None
         try:
-            context = ssl.create_default_context(cafile=self.cafile)
-            if self.certfile:
-                # No password: an encrypted key fails instead of OpenSSL prompting for one.
-                context.load_cert_chain(self.certfile, self.keyfile, password=b"")
-        except (OSError, ssl.SSLError) as e:
+            return tls_context(self.cafile, self.certfile, self.keyfile)
+        except TlsFileError as found:
+            e = found.error
             reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or e
             raise ConfigurationError(
                 f"{self._name('schema_registry_cafile')}/certfile/keyfile: cannot use "
                 f"{self.cafile or ''} {self.certfile or ''}: {reason}"
             ) from None
-        return context
 
     def headers(self) -> dict[str, str]:
         """The Authorization header of basic auth (none without a user); reads the password."""
