@@ -255,18 +255,18 @@ class _ReadPartition(beam.DoFn):
         """Reads until the range ends or the poll budget is spent; returns one past the last
         offset claimed (None when nothing was)."""
         tp = TopicPartition(element.topic, element.partition)
-        self._reader = self._reader_at(tp, tracker.current_restriction().start)
+        reader = self._reader_at(tp, tracker.current_restriction().start)
         deadline = time.monotonic() + POLL_BUDGET_SECONDS
         read = _Progress(marked=tracker.current_restriction().start)
         while not read.done:
-            messages = self._poll(tp)
+            messages = self._poll(reader, tp)
             if messages is None:
                 # The broker is away: resume later rather than fail the bundle (and the job).
                 tracker.defer_remainder(Duration(seconds=ERROR_RESUME_SECONDS))
                 return read.next_offset
             yield from self._claim(element, messages, tracker, watermark, read)
             if not read.done and not messages:
-                yield from self._nothing_new(element, tp, tracker, watermark, read)
+                yield from self._nothing_new(reader, element, tp, tracker, watermark, read)
             if not self._bounded and (not messages or time.monotonic() > deadline):
                 break
         if not read.done:
@@ -276,10 +276,11 @@ class _ReadPartition(beam.DoFn):
             tracker.defer_remainder(Duration(seconds=delay))
         return read.next_offset
 
-    def _poll(self, tp: TopicPartition) -> list | None:
-        """The partition's next messages (maybe none); None, unbounded, if the broker is away."""
+    def _poll(self, reader: KafkaConsumer, tp: TopicPartition) -> list | None:
+        """The partition's next messages from its ``reader`` (maybe none); None, unbounded, if
+        the broker is away."""
         try:
-            batch = self._reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
+            batch = reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
         except KafkaError as e:
             if self._bounded:
                 raise
@@ -315,12 +316,14 @@ class _ReadPartition(beam.DoFn):
             self._dead_letters.inc()
         return beam.pvalue.TaggedOutput(tag, beam.window.TimestampedValue(record, ts))
 
-    def _nothing_new(self, element: PartitionSpec, tp, tracker, watermark, read) -> Iterator:
+    def _nothing_new(
+        self, reader: KafkaConsumer, element: PartitionSpec, tp, tracker, watermark, read
+    ) -> Iterator:
         """A poll found nothing: a bounded range read to its end (possibly after offsets with
         no record, such as transaction markers) is done by claiming its stop offset; an
         unbounded partition is caught up and must not hold back the watermark."""
         stop = tracker.current_restriction().stop
-        if self._bounded and self._reader.position(tp) >= stop:
+        if self._bounded and reader.position(tp) >= stop:
             tracker.try_claim(stop)
             read.done = True
             if self._marks and stop > read.marked:
