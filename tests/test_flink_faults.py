@@ -14,7 +14,7 @@ not all on the output topics. At the end every input message ends in exactly one
 (with articles), duplicates or dead letters, and the events, after de-duplication by id, are
 those of a DirectRunner batch run over the same articles. The test prints its figures.
 Uses the broker of test_faults_kafka.py (port $FAULTS_KAFKA_PORT) and the Flink fixtures of
-test_flink.py.
+conftest.py.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import test_faults_kafka
-import test_flink
+from flink_helpers import LOCAL, POOL_PORT, flink_args
 from kafka import KafkaProducer
 from stories import make_article
 from test_faults_kafka import (
@@ -44,17 +44,12 @@ from test_faults_kafka import (
     committed_articles,
     covered,
 )
-from test_flink import LOCAL, POOL_PORT, flink_args
 from test_flink_kafka import _rest, _stop_with_savepoint
 
 pytestmark = [pytest.mark.flink, pytest.mark.faults, pytest.mark.kafka]
 
 broker = test_faults_kafka.broker
 reference = test_faults_kafka.reference
-flink_tools = test_flink.flink_tools
-flink_python = test_flink.flink_python
-session_cluster = test_flink.session_cluster
-job_server_jar = test_flink.job_server_jar
 
 BATCHES = 4
 SEND_INTERVAL = 0.5

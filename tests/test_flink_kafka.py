@@ -6,7 +6,8 @@ events the DirectRunner file run gives, checks that the pipeline's ``news/articl
 counter on the TaskManager's Prometheus endpoint moved from below the number of messages
 when the tasks started to every message read, then stops the job with a savepoint (Flink's
 clean stop) and checks that the submitting process ends with success.
-Needs the broker of deploy/local/kafka.sh; the cluster is used or started as in test_flink.py.
+Needs the broker of deploy/local/kafka.sh; the cluster is used or started as in test_flink.py
+(fixtures in conftest.py).
 """
 
 from __future__ import annotations
@@ -22,25 +23,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import test_flink
+from flink_helpers import POOL_PORT, REST_PORT, ROOT, flink_args
 from kafka_helpers import BOOTSTRAP, admin, create_topic, send
 from progress_lines import read_counts
 from stories import make_article
-from test_flink import POOL_PORT, REST_PORT, ROOT, flink_args
 
 from pipelines import counting
 from pipelines.consume import consume
 from pipelines.produce import produce
 
 pytestmark = [pytest.mark.flink, pytest.mark.kafka]
-
-# The Flink fixtures of test_flink.py: the cluster, the Flink venv, the job-server jar, the
-# DirectRunner run.
-flink_tools = test_flink.flink_tools
-flink_python = test_flink.flink_python
-session_cluster = test_flink.session_cluster
-job_server_jar = test_flink.job_server_jar
-direct = test_flink.direct
 
 # From submission until every task runs: job server start, translation, upload, deployment,
 # the SDK harness's start (minutes on the loaded 2-core machine).
