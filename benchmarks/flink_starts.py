@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -28,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,21 +89,15 @@ class Start(NamedTuple):
     note: str
 
 
-def rest(path: str, method: str = "GET") -> dict:
-    request = urllib.request.Request(REST + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 def job_id(name: str) -> str | None:
-    for job in rest("/jobs/overview")["jobs"]:
+    for job in flink_rest.request(REST, "/jobs/overview")["jobs"]:
         if job["name"] == name and job["state"] not in ("CANCELED", "FAILED", "FINISHED"):
             return job["jid"]
     return None
 
 
 def all_running(jid: str) -> bool:
-    job = rest(f"/jobs/{jid}")
+    job = flink_rest.request(REST, f"/jobs/{jid}")
     return job["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in job["vertices"])
 
 
@@ -117,7 +109,7 @@ def articles_read(jid: str) -> int:
 def progress(jid: str) -> str:
     """Records in and out of each task: where a stalled job stopped."""
     lines = []
-    for v in rest(f"/jobs/{jid}")["vertices"]:
+    for v in flink_rest.request(REST, f"/jobs/{jid}")["vertices"]:
         m = v["metrics"]
         lines.append(f"    {m['read-records']:>6} in {m['write-records']:>6} out  {v['name'][:70]}")
     return "\n".join(lines)
@@ -180,7 +172,7 @@ def submit_once(args, python: str, job_endpoint: str, index: int, workdir: Path)
     finally:
         if jid:
             try:
-                rest(f"/jobs/{jid}", method="PATCH")  # cancel
+                flink_rest.request(REST, f"/jobs/{jid}", method="PATCH")  # cancel
             except OSError:
                 pass
         if proc.poll() is None:

@@ -39,9 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import Sample, corpus_dir, link_files, load_sample  # noqa: E402
-from benchmarks.flink_starts import POOL, job_server, rest, script_output  # noqa: E402
+from benchmarks.flink_starts import POOL, REST, job_server, script_output  # noqa: E402
 from benchmarks.procstats import TreeMonitor, service_cpu_seconds  # noqa: E402
 from benchmarks.throughput import Run, measure_pipeline  # noqa: E402
+from pipelines import flink_rest  # noqa: E402
 from pipelines.options import DEFAULT_MODEL  # noqa: E402
 
 SUBMIT_TIMEOUT = 3600
@@ -82,9 +83,9 @@ def _children_cpu() -> float:
 
 def finished_job(name: str) -> dict:
     """The job named ``name`` with its vertices, once Flink lists it."""
-    for job in rest("/jobs/overview")["jobs"]:
+    for job in flink_rest.request(REST, "/jobs/overview")["jobs"]:
         if job["name"] == name:
-            return rest(f"/jobs/{job['jid']}")
+            return flink_rest.request(REST, f"/jobs/{job['jid']}")
     raise SystemExit(f"error: Flink lists no job named {name}")
 
 
@@ -92,7 +93,7 @@ def slowest_tasks(job: dict) -> list[str]:
     """The longest-running tasks, each with its records in and out per subtask."""
     lines = []
     for vertex in sorted(job["vertices"], key=lambda v: -v["duration"])[:SLOWEST_TASKS]:
-        detail = rest(f"/jobs/{job['jid']}/vertices/{vertex['id']}")
+        detail = flink_rest.request(REST, f"/jobs/{job['jid']}/vertices/{vertex['id']}")
         split = ", ".join(
             f"{s['metrics']['read-records']} in/{s['metrics']['write-records']} out"
             for s in detail["subtasks"]

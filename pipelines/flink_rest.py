@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
+from typing import Any
 
 from pipelines import counting
 
@@ -26,14 +27,26 @@ def rest_url(flink_master: str | None) -> str | None:
     return flink_master if "://" in flink_master else f"http://{flink_master}"
 
 
-def get(url: str, path: str) -> dict | list:
-    with urllib.request.urlopen(url.rstrip("/") + path, timeout=TIMEOUT_SECONDS) as response:
+def request(
+    url: str,
+    path: str,
+    body: dict | None = None,
+    method: str | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> Any:
+    """Flink's JSON answer at ``path`` of the REST address ``url``: GET, or POST of ``body``
+    as JSON, unless ``method`` says otherwise (PATCH cancels a job)."""
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    data = None if body is None else json.dumps(body).encode()
+    method = method or ("GET" if body is None else "POST")
+    call = urllib.request.Request(url.rstrip("/") + path, data, headers, method=method)
+    with urllib.request.urlopen(call, timeout=timeout) as response:
         return json.load(response)
 
 
 def running_job(url: str, name: str) -> str | None:
     """The id of the newest job named ``name`` that has not ended, or None."""
-    jobs = [j for j in get(url, "/jobs/overview")["jobs"] if j["name"] == name]
+    jobs = [j for j in request(url, "/jobs/overview")["jobs"] if j["name"] == name]
     live = [j for j in jobs if j["state"] not in _ENDED]
     return max(live, key=lambda j: j["start-time"])["jid"] if live else None
 
@@ -41,12 +54,14 @@ def running_job(url: str, name: str) -> str | None:
 def job_counters(url: str, jid: str) -> dict[str, int]:
     """The job's ``news`` counters by name, summed over its tasks and subtasks."""
     totals: dict[str, int] = {}
-    for vertex in get(url, f"/jobs/{jid}")["vertices"]:
+    for vertex in request(url, f"/jobs/{jid}")["vertices"]:
         base = f"/jobs/{jid}/vertices/{vertex['id']}/metrics"
-        ids = [m["id"] for m in get(url, base) if m["id"].rsplit(".", 1)[-1].startswith(_PREFIX)]
+        ids = [
+            m["id"] for m in request(url, base) if m["id"].rsplit(".", 1)[-1].startswith(_PREFIX)
+        ]
         if not ids:
             continue
-        for metric in get(url, f"{base}?get={urllib.parse.quote(','.join(ids))}"):
+        for metric in request(url, f"{base}?get={urllib.parse.quote(','.join(ids))}"):
             name = metric["id"].rsplit(".", 1)[-1].removeprefix(_PREFIX)
             totals[name] = totals.get(name, 0) + int(float(metric["value"]))
     return totals

@@ -4,18 +4,19 @@ versions deploy/versions.env pins, the deploy/local scripts, pipeline runs and t
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import fastavro
 
+from pipelines import flink_rest
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "deploy" / "local"
 REST_PORT = int(os.environ.get("FLINK_REST_PORT", "8081"))
+REST_URL = f"http://127.0.0.1:{REST_PORT}"
 POOL_PORT = int(os.environ.get("WORKER_POOL_PORT", "50000"))
 RUN_TIMEOUT = 600
 # What deploy/local/*.sh need besides Python: Java runs Flink and the job server, Maven
@@ -62,8 +63,7 @@ def event_ids(out: Path) -> list[str]:
 def cluster_version() -> str | None:
     """The version of the Flink cluster answering on REST_PORT, or None."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{REST_PORT}/config", timeout=2) as r:
-            return json.load(r)["flink-version"]
+        return flink_rest.request(REST_URL, "/config", timeout=2)["flink-version"]
     except OSError:
         return None
 

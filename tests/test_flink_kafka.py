@@ -21,14 +21,15 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flink_helpers import POOL_PORT, REST_PORT, ROOT, flink_args
+from flink_helpers import POOL_PORT, REST_URL, ROOT, flink_args
 from kafka_helpers import BOOTSTRAP, admin, create_topic, send
 from progress_lines import read_counts
 from stories import make_article
 
-from pipelines import counting
+from pipelines import counting, flink_rest
 from pipelines.consume import consume
 from pipelines.produce import produce
 
@@ -53,16 +54,8 @@ _FIRST, _LAST = os.environ.get("FLINK_PROMETHEUS_PORTS", "9249-9250").split("-")
 PROMETHEUS_PORTS = range(int(_FIRST), int(_LAST) + 1)
 
 
-def _rest(path: str, body: dict | None = None, method: str | None = None) -> dict:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{REST_PORT}{path}",
-        data=data,
-        headers={"Content-Type": "application/json"},
-        method=method or ("GET" if body is None else "POST"),
-    )
-    with urllib.request.urlopen(request, timeout=REST_TIMEOUT) as response:
-        return json.load(response)
+def _rest(path: str, body: dict | None = None, method: str | None = None) -> Any:
+    return flink_rest.request(REST_URL, path, body, method, timeout=REST_TIMEOUT)
 
 
 def _running_jobs(name: str) -> list[str]:
