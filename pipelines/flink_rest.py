@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 from pipelines import counting
@@ -51,19 +52,32 @@ def running_job(url: str, name: str) -> str | None:
     return max(live, key=lambda j: j["start-time"])["jid"] if live else None
 
 
+def task_counters(
+    url: str, jid: str, timeout: float = TIMEOUT_SECONDS
+) -> Iterator[tuple[dict, dict[str, list[int]]]]:
+    """Each task (Flink's vertex) of the job that keeps ``news`` counters, with those counters
+    by name, one value per subtask."""
+    for vertex in request(url, f"/jobs/{jid}", timeout=timeout)["vertices"]:
+        base = f"/jobs/{jid}/vertices/{vertex['id']}/metrics"
+        listed = request(url, base, timeout=timeout)
+        ids = [m["id"] for m in listed if m["id"].rsplit(".", 1)[-1].startswith(_PREFIX)]
+        if not ids:
+            continue
+        counters: dict[str, list[int]] = {}
+        query = f"{base}?get={urllib.parse.quote(','.join(ids))}"
+        for metric in request(url, query, timeout=timeout):
+            subtask, name = metric["id"].split(".", 1)[0], metric["id"].rsplit(".", 1)[-1]
+            values = counters.setdefault(name.removeprefix(_PREFIX), [0] * vertex["parallelism"])
+            values[int(subtask)] += int(float(metric["value"]))
+        yield vertex, counters
+
+
 def job_counters(url: str, jid: str) -> dict[str, int]:
     """The job's ``news`` counters by name, summed over its tasks and subtasks."""
     totals: dict[str, int] = {}
-    for vertex in request(url, f"/jobs/{jid}")["vertices"]:
-        base = f"/jobs/{jid}/vertices/{vertex['id']}/metrics"
-        ids = [
-            m["id"] for m in request(url, base) if m["id"].rsplit(".", 1)[-1].startswith(_PREFIX)
-        ]
-        if not ids:
-            continue
-        for metric in request(url, f"{base}?get={urllib.parse.quote(','.join(ids))}"):
-            name = metric["id"].rsplit(".", 1)[-1].removeprefix(_PREFIX)
-            totals[name] = totals.get(name, 0) + int(float(metric["value"]))
+    for _, counters in task_counters(url, jid):
+        for name, values in counters.items():
+            totals[name] = totals.get(name, 0) + sum(values)
     return totals
 
 

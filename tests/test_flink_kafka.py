@@ -18,7 +18,6 @@ import re
 import signal
 import subprocess
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -193,16 +192,9 @@ def _streaming_job(
 
 def _read_by_subtask(job_id: str) -> tuple[str, list[int]]:
     """The task that counts articles read, and its ``news/articles_read`` per subtask."""
-    metric = f"{counting.NAMESPACE}_{counting.READ}"
-    for vertex in _rest(f"/jobs/{job_id}")["vertices"]:
-        base = f"/jobs/{job_id}/vertices/{vertex['id']}/metrics"
-        ids = [m["id"] for m in _rest(base) if m["id"].endswith("." + metric)]
-        if ids:
-            values = _rest(f"{base}?get={','.join(urllib.parse.quote(i) for i in ids)}")
-            by_subtask = [0] * vertex["parallelism"]
-            for m in values:
-                by_subtask[int(m["id"].split(".", 1)[0])] += int(float(m["value"]))
-            return vertex["name"], by_subtask
+    for vertex, counters in flink_rest.task_counters(REST_URL, job_id, timeout=REST_TIMEOUT):
+        if counting.READ in counters:
+            return vertex["name"], counters[counting.READ]
     return "", []
 
 
