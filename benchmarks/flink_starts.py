@@ -89,13 +89,6 @@ class Start(NamedTuple):
     note: str
 
 
-def job_id(name: str) -> str | None:
-    for job in flink_rest.request(REST, "/jobs/overview")["jobs"]:
-        if job["name"] == name and job["state"] not in ("CANCELED", "FAILED", "FINISHED"):
-            return job["jid"]
-    return None
-
-
 def all_running(jid: str) -> bool:
     job = flink_rest.request(REST, f"/jobs/{jid}")
     return job["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in job["vertices"])
@@ -154,7 +147,7 @@ def submit_once(args, python: str, job_endpoint: str, index: int, workdir: Path)
         while time.monotonic() - began < RUNNING_TIMEOUT:
             if proc.poll() is not None:
                 return Start(None, None, f"submitter exited {proc.returncode}, see {log_path}")
-            jid = jid or job_id(tag)
+            jid = jid or flink_rest.running_job(REST, tag)
             if jid and all_running(jid):
                 break
             time.sleep(POLL_SECONDS)

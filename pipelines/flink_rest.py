@@ -45,9 +45,9 @@ def request(
         return json.load(response)
 
 
-def running_job(url: str, name: str) -> str | None:
+def running_job(url: str, name: str, timeout: float = TIMEOUT_SECONDS) -> str | None:
     """The id of the newest job named ``name`` that has not ended, or None."""
-    jobs = [j for j in request(url, "/jobs/overview")["jobs"] if j["name"] == name]
+    jobs = [j for j in request(url, "/jobs/overview", timeout=timeout)["jobs"] if j["name"] == name]
     live = [j for j in jobs if j["state"] not in _ENDED]
     return max(live, key=lambda j: j["start-time"])["jid"] if live else None
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import test_faults_kafka
-from flink_helpers import LOCAL, POOL_PORT, flink_args
+from flink_helpers import LOCAL, POOL_PORT, REST_URL, flink_args
 from kafka import KafkaProducer
 from stories import make_article
 from test_faults_kafka import (
@@ -44,7 +44,9 @@ from test_faults_kafka import (
     committed_articles,
     covered,
 )
-from test_flink_kafka import _rest, _stop_with_savepoint
+from test_flink_kafka import REST_TIMEOUT, _rest, _stop_with_savepoint
+
+from pipelines import flink_rest
 
 pytestmark = [pytest.mark.flink, pytest.mark.faults, pytest.mark.kafka]
 
@@ -104,10 +106,7 @@ class FlinkJob:
         return self.log.read_text(errors="replace")[-3000:]
 
     def jid(self) -> str | None:
-        for job in _rest("/jobs/overview")["jobs"]:
-            if job["name"] == self.name and job["state"] not in ("FINISHED", "CANCELED", "FAILED"):
-                return job["jid"]
-        return None
+        return flink_rest.running_job(REST_URL, self.name, timeout=REST_TIMEOUT)
 
     def checkpoints(self) -> dict:
         return _rest(f"/jobs/{self.jid()}/checkpoints")
