@@ -18,6 +18,8 @@ LOCAL = ROOT / "deploy" / "local"
 REST_PORT = int(os.environ.get("FLINK_REST_PORT", "8081"))
 REST_URL = f"http://127.0.0.1:{REST_PORT}"
 POOL_PORT = int(os.environ.get("WORKER_POOL_PORT", "50000"))
+# Python workers from the session cluster's worker pool.
+WORKER_POOL_ARGS = ("--environment_type=EXTERNAL", f"--environment_config=localhost:{POOL_PORT}")
 RUN_TIMEOUT = 600
 # What deploy/local/*.sh need besides Python: Java runs Flink and the job server, Maven
 # assembles the job server.
@@ -84,4 +86,22 @@ def flink_args(jar: str, master: str) -> list[str]:
         f"--flink_master={master}",
         f"--flink_version={FLINK_MINOR}",
         f"--flink_job_server_jar={jar}",
+    ]
+
+
+def streaming_job(python: str, jar: str, cluster: str, name: str, parallelism: int) -> list[str]:
+    """The command of a streaming job ``name`` on the session cluster, Python workers from its
+    pool, a checkpoint every 5 s; the arguments of its input and outputs follow."""
+    return [
+        python,
+        "-m",
+        "pipelines.run",
+        *flink_args(jar, cluster),
+        *WORKER_POOL_ARGS,
+        f"--job_name={name}",
+        "--streaming",
+        f"--parallelism={parallelism}",
+        # Often a checkpoint then falls inside the only bundle of the source's first steps,
+        # which stalled the job before --finish_bundle_before_checkpointing (on by default).
+        "--checkpointing_interval=5000",
     ]

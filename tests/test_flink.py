@@ -25,7 +25,7 @@ import pytest
 from flink_helpers import (
     FLINK_BEAM_VERSION,
     FLINK_MINOR,
-    POOL_PORT,
+    WORKER_POOL_ARGS,
     event_ids,
     flink_args,
     run_pipeline,
@@ -64,8 +64,7 @@ def test_session_cluster_with_worker_pool_matches_direct_runner(
     out = tmp_path / "out"
     args = [
         *flink_args(job_server_jar, session_cluster),
-        "--environment_type=EXTERNAL",
-        f"--environment_config=localhost:{POOL_PORT}",
+        *WORKER_POOL_ARGS,
         "--parallelism=2",
     ]
     summary = run_pipeline(flink_python, args, out)
@@ -79,8 +78,7 @@ def test_uber_jar_submission_to_session_cluster_matches_direct_runner(
     args = [
         *flink_args(job_server_jar, session_cluster),
         "--flink_submit_uber_jar",
-        "--environment_type=EXTERNAL",
-        f"--environment_config=localhost:{POOL_PORT}",
+        *WORKER_POOL_ARGS,
     ]
     summary = run_pipeline(flink_python, args, out)
     _assert_same_as_direct(direct, summary, out)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import test_faults_kafka
-from flink_helpers import LOCAL, POOL_PORT, REST_URL, flink_args
+from flink_helpers import LOCAL, REST_URL, streaming_job
 from kafka import KafkaProducer
 from stories import make_article
 from test_faults_kafka import (
@@ -164,16 +164,7 @@ def test_job_recovers_from_taskmanager_and_worker_kills_and_a_savepoint(
     group = f"faults-flink-{uuid.uuid4().hex[:6]}"
     name = f"faults-{group}"
     cmd = [
-        flink_python,
-        "-m",
-        "pipelines.run",
-        *flink_args(job_server_jar, session_cluster),
-        "--environment_type=EXTERNAL",
-        f"--environment_config=localhost:{POOL_PORT}",
-        f"--job_name={name}",
-        "--streaming",
-        "--parallelism=1",
-        "--checkpointing_interval=5000",
+        *streaming_job(flink_python, job_server_jar, session_cluster, name, 1),
         *topics.job_args(group),
     ]
     size = ARTICLES // BATCHES

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flink_helpers import POOL_PORT, REST_URL, ROOT, flink_args
+from flink_helpers import REST_URL, ROOT, streaming_job
 from kafka_helpers import BOOTSTRAP, admin, create_topic, send
 from progress_lines import read_counts
 from stories import make_article
@@ -170,18 +170,7 @@ def _streaming_job(
 ) -> list[str]:
     """The command of a streaming job on the session cluster reading ``topic``."""
     return [
-        python,
-        "-m",
-        "pipelines.run",
-        *flink_args(jar, cluster),
-        "--environment_type=EXTERNAL",
-        f"--environment_config=localhost:{POOL_PORT}",
-        f"--job_name={name}",
-        "--streaming",
-        f"--parallelism={parallelism}",
-        # Often a checkpoint then falls inside the only bundle of the source's first steps,
-        # which stalled the job before --finish_bundle_before_checkpointing (on by default).
-        "--checkpointing_interval=5000",
+        *streaming_job(python, jar, cluster, name, parallelism),
         "--progress_interval=2",
         f"--kafka_bootstrap_servers={BOOTSTRAP}",
         f"--input_topic={topic}",
