@@ -41,6 +41,22 @@ def test_contest_subject_makes_beat_a_game(extract):
     assert "ASSAULT" not in _types(extract("The team beat Arizona on Sunday."))
 
 
+def test_a_race_makes_beat_a_contest_also_when_attached_to_the_margin(extract):
+    # the small model hangs "in the race" under "metres", the object of "by"
+    assert extract("The runner beat Byrne by 40 metres in the six-kilometre race.") == []
+    assert "ASSAULT" not in _types(extract("Storm beat Arizona to victory in the final."))
+
+
+def test_a_contest_under_a_time_preposition_leaves_the_attack(extract):
+    assert "ASSAULT" in _types(extract("Gunmen attacked the fans after the game in Cairo."))
+
+
+def test_the_objects_own_phrase_is_no_argument(extract):
+    # "on the grain market" qualifies the restrictions; it is not what "impose" acts on
+    events = extract("Russia imposed restrictions on the grain market of Ukraine.")
+    assert "SANCTION" in _types(events)
+
+
 def test_expression_object_is_no_aid(extract):
     assert "AID" not in _types(extract("The minister gave the impression he would resign."))
     assert "AID" in _types(extract("Japan gave food aid to Sudan."))
@@ -70,6 +86,7 @@ def test_shipped_restrictions_load():
     assert "forecast" in lex.other_senses["ASSAULT"]["object"]
     assert "team" in lex.other_senses["ASSAULT"]["subject"]
     assert "team" not in lex.other_senses["ASSAULT"].get("prep", frozenset())
+    assert "race" in lex.other_senses["ASSAULT"]["prep"]
     assert "impression" in lex.other_senses["AID"]["object"]
     assert "minister" in lex.party_words and "weapon" in lex.party_words
 

@@ -6,8 +6,9 @@ out an attack", "stage demonstrations"), CAMEO verb patterns ("release prisoners
 financial aid"), plain verbs, and nominal events ("the talks", "the ceasefire"). A match
 whose meaning has no type ("release a statement") is another sense: the verb names no event.
 A sentence with a discard phrase (sports, entertainment) has no trigger, and a trigger whose
-subject, object or prepositional object is of a class its type restricts (``sense_restrictions``:
-"beat its savings target", "gave the impression") is another sense.
+subject, object or prepositional object (also one nested in another phrase) is of a class its
+type restricts (``sense_restrictions``: "beat its profit forecast", "gave the impression",
+"beat Byrne by 40 metres in the race") is another sense.
 """
 
 from __future__ import annotations
@@ -71,16 +72,28 @@ def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
     return found
 
 
+def _prep_objects(head: Token) -> list[Token]:
+    """The objects of the prepositional phrases under ``head``, and of those nested in them:
+    the small model attaches a phrase of the verb to the noun of the phrase before it ("beat
+    Byrne by 40 metres in the race": "in the race" under "metres"). The object's own phrases
+    are not looked at: they qualify it ("restrictions on its labour market")."""
+    found: list[Token] = []
+    for c in head.children:
+        if c.dep_ in {"prep", "agent"} and c.lower_ not in TIME_PREPS:
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    found += [g, *_prep_objects(g)]
+    return found
+
+
 def _arguments(anchor: Token) -> dict[str, list[Token]]:
     """The argument heads a sense restriction looks at, by role."""
-    roles: dict[str, list[Token]] = {"subject": [], "object": [], "prep": []}
+    roles: dict[str, list[Token]] = {"subject": [], "object": [], "prep": _prep_objects(anchor)}
     for c in anchor.children:
         if c.dep_ in {"nsubj", "csubj"}:
             roles["subject"].append(c)
         elif c.dep_ in OBJECT_DEPS or c.dep_ in {"compound", "poss"}:
             roles["object"].append(descend_partitive(c))  # "delivering £234m of cuts"
-        elif c.dep_ in {"prep", "agent"} and c.lower_ not in TIME_PREPS:
-            roles["prep"].extend(g for g in c.children if g.dep_ == "pobj")
     return roles
 
 
