@@ -45,6 +45,22 @@ def test_phrasal_call_for(extract):
     assert e["trigger"]["lemma"] == "call for"
 
 
+@pytest.mark.parametrize(
+    "text, lemma",
+    [
+        ("The mayor of Lagos pleaded for calm after the riots.", "plead for"),
+        ("The Liberal Democrats have argued for flexibility in the rules.", "argue for"),
+    ],
+)
+def test_pleading_for_anything_is_a_request(extract, text, lemma):
+    # "argue" is a speech verb: its phrasal sense is looked up before its clause is speech
+    assert one(extract(text), "REQUEST")["trigger"]["lemma"] == lemma
+
+
+def test_a_speech_verb_without_for_stays_speech(extract):
+    assert extract("The minister argued that the plan would fail.") == []
+
+
 def test_light_verb_pay_tribute(extract):
     e = one(extract("The Canadian prime minister paid tribute to Nelson Mandela."), "SUPPORT")
     assert e["trigger"]["text"] == "paid tribute"

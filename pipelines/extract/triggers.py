@@ -111,13 +111,13 @@ def _other_sense(trigger: Trigger, lex: Lexicon) -> bool:
 
 def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
     lemma = verb.lemma_.lower()
-    if lemma in lex.speech_verbs:
-        return None  # its clause is reported speech; the events are in the clause
-    obj = direct_object(verb)
-    for part in _particles(verb):
+    for part in _particles(verb):  # a speech verb's phrasal sense is an act: "argued for"
         entry = lex.phrasal_verbs.get(f"{lemma} {part.lower_}")
         if entry is not None:
             return Trigger(verb, (verb, part), entry, "phrasal")
+    if lemma in lex.speech_verbs:
+        return None  # its clause is reported speech; the events are in the clause
+    obj = direct_object(verb)
     if obj is not None:
         entry = lex.verb_object.get(f"{lemma} {obj.lemma_.lower()}")
         if entry is not None:
