@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make run    install into .venv, then run the pipeline on seeds/ (files in, Avro files out)
-#   make test   install, start Kafka, build Prism and the Flink parts, run the whole test suite
+#   make test   install, start Kafka and the schema registry, build Prism and the Flink parts,
+#               run the whole test suite
 include deploy/versions.env
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -29,6 +30,7 @@ SECURED_KAFKA := KAFKA_PORT=$(SECURITY_KAFKA_PORT) KAFKA_SASL_SSL_PORT=$$(($(SEC
 services:
 	deploy/local/kafka.sh start
 	$(SECURED_KAFKA) start
+	deploy/local/registry.sh start
 	deploy/local/prism.sh
 	deploy/local/job_server.sh
 	deploy/local/flink.sh fetch
@@ -36,6 +38,7 @@ services:
 stop-services:
 	deploy/local/kafka.sh stop
 	$(SECURED_KAFKA) stop
+	deploy/local/registry.sh stop
 
 test: install services
 	$(PY) -m pytest

@@ -35,6 +35,7 @@ from pipelines.beam_args import check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
 from pipelines.io.registry_security import RegistrySecurity
+from pipelines.io.sinks import output_topics, register_schemas
 from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.pipeline import build
 from pipelines.progress import ProgressReporter
@@ -171,13 +172,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     options = PipelineOptions(argv)
     opts = options.view_as(NewsPipelineOptions)
     streaming = options.view_as(StandardOptions).streaming
-    topics = (
-        opts.input_topic,
-        opts.output_topic,
-        opts.dead_letter_topic,
-        opts.duplicates_topic,
-        opts.articles_topic,
-    )
+    topics = (opts.input_topic, *output_topics(opts).values())
     RegistrySecurity.from_options(opts).check(opts.schema_registry_url)
     if any(topics) and not opts.kafka_bootstrap_servers:
         raise ConfigurationError("Kafka topic options need --kafka_bootstrap_servers")
@@ -185,6 +180,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
         check_kafka(
             opts.kafka_bootstrap_servers, opts.input_topic, KafkaSecurity.from_options(opts)
         )
+    register_schemas(opts)
     if opts.output_dir and "://" not in opts.output_dir:
         prepare_output_dir(opts.output_dir)
     use_local_prism(options)

@@ -19,12 +19,15 @@ Event groups (derived from the events, re-emitted in streaming as they grow) are
 written the same way, to ``event_groups-*.avro`` and ``--event_groups_topic`` keyed by group
 id; no offset commit waits on them.
 
+With a schema registry, ``register_schemas`` registers each topic's schema at start.
+
 A new sink is one more write in ``expand``; a new kind of output, one more field of
 ``PipelineOutputs`` and of the validation.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -32,17 +35,21 @@ import apache_beam as beam
 
 from pipelines import counting
 from pipelines.io.avro import OUTPUT_KINDS, WriteAvroFiles
+from pipelines.io.avro_wire import SchemaRegistry
 from pipelines.io.kafka_clients import KafkaSecurity
+from pipelines.io.kafka_codec import schema_text, subject
 from pipelines.io.kafka_offsets import CommitOffsets, done_marks
 from pipelines.io.kafka_sink import WriteToKafka
 from pipelines.io.registry_security import RegistrySecurity
-from pipelines.options import NewsPipelineOptions
+from pipelines.options import ConfigurationError, NewsPipelineOptions
 from pipelines.records import Record, article_payload, is_valid, make_dead_letter
 
 EVENTS, ARTICLES, DUPLICATES, DEAD_LETTERS = "events", "articles", "duplicates", "dead_letters"
 EVENT_GROUPS = "event_groups"
 KEPT = "kept"
 REJECTED = "rejected"
+log = logging.getLogger(__name__)
+
 KEY_FIELDS = {
     EVENTS: "event_id",
     ARTICLES: "article_id",
@@ -169,19 +176,46 @@ class ValidateOutputs(beam.PTransform):
         )
 
 
+def output_topics(options: NewsPipelineOptions) -> dict[str, str | None]:
+    """The Kafka topic of each output kind (None where it goes to no topic)."""
+    return {
+        EVENTS: options.output_topic,
+        ARTICLES: options.articles_topic,
+        DUPLICATES: options.duplicates_topic,
+        DEAD_LETTERS: options.dead_letter_topic,
+        EVENT_GROUPS: options.event_groups_topic,
+    }
+
+
+def register_schemas(options: NewsPipelineOptions) -> None:
+    """With ``--schema_registry_url``, register each output topic's schema before the run, so
+    that a registry that cannot be reached or that rejects a schema (its compatibility rule)
+    fails the run at start with the registry's reason, not at the first write."""
+    url = options.schema_registry_url
+    if not url:
+        return
+    registry = SchemaRegistry(url, security=RegistrySecurity.from_options(options))
+    for kind, topic in output_topics(options).items():
+        if not topic:
+            continue
+        name = OUTPUT_KINDS[kind]
+        try:
+            registry.register(subject(topic), schema_text(name))
+        except OSError as e:
+            raise ConfigurationError(
+                f"the schema registry at {url} did not take schemas/{name}.avsc for topic "
+                f"{topic!r} (subject {subject(topic)!r}): {e}"
+            ) from None
+        log.info("schema registry: %s is registered under %s", name, subject(topic))
+
+
 class WriteOutputs(beam.PTransform):
     """The way out (see the module's docstring): validate, write to files and Kafka, commit."""
 
     def __init__(self, options: NewsPipelineOptions) -> None:
         super().__init__()
         self._options = options
-        self._topics = {
-            EVENTS: options.output_topic,
-            ARTICLES: options.articles_topic,
-            DUPLICATES: options.duplicates_topic,
-            DEAD_LETTERS: options.dead_letter_topic,
-            EVENT_GROUPS: options.event_groups_topic,
-        }
+        self._topics = output_topics(options)
 
     def expand(self, outputs: PipelineOutputs) -> None:
         valid = outputs | "Validate" >> ValidateOutputs()
