@@ -91,6 +91,18 @@ def test_passive_without_agent_keeps_the_victim(extract):
     assert "Two Kurdish journalists" in {p["text"] for p in e["recipient"]}
 
 
+@pytest.mark.parametrize(
+    "text, victim",
+    [
+        ("After being arrested in Cairo, the activist was released.", "activist"),
+        ("The man who was arrested by police in Cairo was released.", "man"),
+    ],
+)
+def test_a_passive_without_its_own_subject_acts_on_the_one_it_inherits(extract, text, victim):
+    # a passive gerund takes its clause's subject, a passive relative clause its noun
+    assert names(one(extract(text), "COERCE")["recipient"]) == {victim}
+
+
 # coordination
 def test_coordinated_subjects_are_all_actors(extract):
     e = one(extract("Egypt and Qatar condemned the attack on the embassy."), "ACCUSE")

@@ -114,11 +114,15 @@ def subject(verb: Token) -> Token | None:
 
 
 def _patient(verb: Token) -> Token | None:
-    """The one a verb acts on: its direct object, or its passive subject (own or inherited:
-    "after being indicted for assaulting", the one indicted)."""
+    """The one a verb acts on: its direct object, or its passive subject (own, the noun a
+    relative pronoun stands for, or inherited: "after being indicted for assaulting", the
+    one indicted)."""
     if not is_passive(verb):
         return _child(verb, "dobj")
-    return _child(verb, "nsubjpass") or subject(verb)
+    own = _child(verb, "nsubjpass")
+    if own is not None and own.lower_ in {"who", "which", "that"} and verb.dep_ == "relcl":
+        return verb.head  # "the man who was arrested": the man
+    return own or subject(verb)
 
 
 def _purpose(verb: Token) -> bool:
@@ -303,7 +307,7 @@ def verb_recipient(
     electricity to Nakhichevan' -> Nakhichevan); then the subject of a demanded clause,
     parties inside the object phrase, complement clauses, and a place the action is in."""
     if is_passive(verb):
-        return _child(verb, "nsubjpass")
+        return _patient(verb)  # "after being arrested, the activist": the one arrested
     obj = direct_object(verb)
     counted = descend_partitive(obj) if obj is not None else None
     if counted is not None and party_like(counted):
