@@ -103,6 +103,18 @@ def test_a_passive_without_its_own_subject_acts_on_the_one_it_inherits(extract, 
     assert names(one(extract(text), "COERCE")["recipient"]) == {victim}
 
 
+def test_withdrawing_a_persons_papers_is_coercion_not_retreat(extract):
+    events = extract("The ministry withdrew the passports of three journalists.")
+    assert {e["event_type"] for e in events} == {"COERCE"}
+    assert names(one(events, "COERCE")["recipient"]) == {"three journalists"}
+    assert one(extract("Russia withdrew its troops from the border."), "RETREAT")
+
+
+def test_the_owner_of_a_thing_acted_on_is_the_recipient(extract):
+    e = one(extract("Soldiers burned the villagers' houses on Monday."), "COERCE")
+    assert names(e["recipient"]) == {"villagers"}
+
+
 # coordination
 def test_coordinated_subjects_are_all_actors(extract):
     e = one(extract("Egypt and Qatar condemned the attack on the embassy."), "ACCUSE")

@@ -341,6 +341,9 @@ def verb_recipient(
         found = find_party(cand)
         if found is not None:
             return found
+        owner = _child(cand, "poss")  # "withdraw the men's passports": the men
+        if owner is not None and owner.pos_ in {"NOUN", "PROPN"} and party_like(owner):
+            return owner
         if cand.lemma_.lower() in event_nouns or cand.lemma_.lower() in _EVENT_NOUN_CACHE:
             owner = _modifier_entity(cand)
             if owner is not None:
