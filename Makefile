@@ -27,15 +27,21 @@ SECURITY_KAFKA_PORT ?= 9392
 SECURED_KAFKA := KAFKA_PORT=$(SECURITY_KAFKA_PORT) KAFKA_SASL_SSL_PORT=$$(($(SECURITY_KAFKA_PORT) + 2)) \
 	KAFKA_SSL_PORT=$$(($(SECURITY_KAFKA_PORT) + 3)) deploy/local/kafka.sh
 
+# The schema registry (plain on 8781) and its TLS front with basic auth for the security tests.
+REGISTRY_TLS_PORT ?= 8782
+
 services:
 	deploy/local/kafka.sh start
 	$(SECURED_KAFKA) start
-	deploy/local/registry.sh start
+	REGISTRY_TLS_PORT=$(REGISTRY_TLS_PORT) deploy/local/registry.sh start
 	deploy/local/prism.sh
 	deploy/local/job_server.sh
 	deploy/local/flink.sh fetch
 
-stop-services:
+stop-# The schema registry (plain on 8781) and its TLS front with basic auth for the security tests.
+REGISTRY_TLS_PORT ?= 8782
+
+services:
 	deploy/local/kafka.sh stop
 	$(SECURED_KAFKA) stop
 	deploy/local/registry.sh stop

@@ -26,14 +26,11 @@ from pathlib import Path
 import pytest
 from kafka.admin import NewTopic
 from kafka.structs import TopicPartition
-from registry_standin import PASSWORD as REGISTRY_PASSWORD
-from registry_standin import USER as REGISTRY_USER
-from registry_standin import make_tls, serving
+from registry_helpers import SecuredRegistry, secured_registry
 
 from pipelines.consume import consume
 from pipelines.io.avro_wire import framing
 from pipelines.io.kafka_clients import KafkaSecurity, admin, consumer, producer
-from pipelines.io.registry_security import RegistrySecurity
 from pipelines.io.secrets import Secret
 from pipelines.options import ConfigurationError
 from pipelines.produce import produce
@@ -152,21 +149,14 @@ def run_cli(argv: list[str], env: dict | None = None) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.registry
 def test_the_pipeline_end_to_end_over_sasl_ssl(broker, seeds_dir, tmp_path):
-    # The schema registry behind basic auth and TLS: a stand-in (see registry_standin.py).
-    tls = make_tls(tmp_path)
-    registry_password = tmp_path / "registry-password"
-    registry_password.write_text(REGISTRY_PASSWORD + "\n")
-    registry_security = RegistrySecurity(
-        REGISTRY_USER,
-        Secret(str(registry_password), None, "--schema_registry_password_file", "--x"),
-        cafile=str(tls / "ca.pem"),
-    )
-    with serving(tls) as registry_url:
-        run_end_to_end(broker, seeds_dir, tmp_path, registry_url, registry_security)
+    # The schema registry behind basic auth and TLS: the real one behind its TLS front.
+    run_end_to_end(broker, seeds_dir, tmp_path, secured_registry())
 
 
-def run_end_to_end(broker, seeds_dir, tmp_path, registry_url, registry_security) -> None:
+def run_end_to_end(broker, seeds_dir, tmp_path, registry: SecuredRegistry) -> None:
+    registry_url, registry_security = registry.url, registry.security()
     security = broker.scram()
     source, events, dead = create_topics(broker, security, "articles", "events", "dead")
     sent, _ = produce(broker.sasl_ssl, source, [str(seeds_dir)], security)
@@ -248,7 +238,7 @@ def run_end_to_end(broker, seeds_dir, tmp_path, registry_url, registry_security)
     # No secret in the logs, the output files or the dead letters.
     files = glob.glob(str(out / "*.avro"))
     assert any("dead_letters" in f for f in files)
-    for secret in (broker.password, REGISTRY_PASSWORD):
+    for secret in (broker.password, registry.password):
         assert secret not in proc.stdout + proc.stderr
         assert all(secret.encode() not in Path(f).read_bytes() for f in files)
         assert all(secret not in repr(m.record) for m in dead_msgs)

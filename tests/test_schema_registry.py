@@ -1,24 +1,19 @@
 """Avro on Kafka through a real Confluent-compatible schema registry (Apicurio Registry,
-deploy/local/registry.sh start) and a real broker (deploy/local/kafka.sh start).
-
-The registry is found through SCHEMA_REGISTRY_URL (default the local one); when none answers,
-the tests fail (never skip) and say how to start it.
-"""
+deploy/local/registry.sh start; see registry_helpers) and a real broker
+(deploy/local/kafka.sh start)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import fastavro
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka_helpers import BOOTSTRAP, admin, create_topic, send
+from registry_helpers import REGISTRY, ROOT, call, require_registry
 from test_kafka_wire import event
 
 from pipelines import counting
@@ -29,24 +24,7 @@ from pipelines.run import run
 
 pytestmark = [pytest.mark.kafka, pytest.mark.registry]
 
-REGISTRY = os.environ.get("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8781/apis/ccompat/v7")
 BASELINE = Path(__file__).parent / "schema_baseline"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    """The registry's HTTP status and JSON answer."""
-    req = urllib.request.Request(
-        REGISTRY + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.load(resp)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 def register(subject_name: str, schema: dict | str) -> int:
@@ -63,14 +41,7 @@ def backward(subject_name: str) -> None:
 
 @pytest.fixture(scope="module")
 def kafka():
-    try:
-        call("GET", "/subjects")
-    except OSError as e:
-        pytest.fail(
-            f"no schema registry answers at {REGISTRY} ({e!r}): start it with "
-            "deploy/local/registry.sh start (or set SCHEMA_REGISTRY_URL)",
-            pytrace=False,
-        )
+    require_registry()
     client = admin()
     yield client
     client.close()

@@ -12,6 +12,13 @@
 #   REGISTRY_CACHE_DIR      build, pid and log files (default <repo>/.cache/registry)
 #   REGISTRY_HEAP_OPTS      JVM heap flags (default -Xms128m -Xmx512m)
 #   REGISTRY_START_TIMEOUT  seconds to wait for it to answer (default 180)
+#   REGISTRY_TLS_PORT       also serve it over HTTPS with basic auth on this port, through an
+#                           nginx reverse proxy in front (Debian's nginx package, fetched with
+#                           apt-get download when nginx is not installed), as registries are
+#                           run behind an ingress; a throwaway CA, the server's certificate, the
+#                           user and its password are made at the first start
+#   REGISTRY_SECURITY_DIR   with it: where those are (default <cache>/registry-<port>/security);
+#                           clients read ca.pem, user, password and url (the https API)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +35,12 @@ LOG_FILE="$RUN/registry.log"
 HEAP_OPTS="${REGISTRY_HEAP_OPTS:--Xms128m -Xmx512m}"
 START_TIMEOUT="${REGISTRY_START_TIMEOUT:-180}"
 API="http://127.0.0.1:$PORT/apis/ccompat/v7"
+TLS_PORT="${REGISTRY_TLS_PORT:-}"
+SECURITY="${REGISTRY_SECURITY_DIR:-$RUN/security}"
+FRONT="$RUN/front"
+FRONT_PID_FILE="$FRONT/nginx.pid"
+NGINX_DIR="$CACHE/nginx"
+USER_NAME=registry-user
 
 say() { echo "registry.sh: $*"; }
 die() {
@@ -75,7 +88,134 @@ build() {
     touch "$BUILD/.stamp-$stamp"
 }
 
+# nginx on PATH, else Debian's package unpacked into the cache (no root needed to run it).
+nginx_binary() {
+    if command -v nginx >/dev/null; then
+        command -v nginx
+        return 0
+    fi
+    if [[ ! -x "$NGINX_DIR/usr/sbin/nginx" ]]; then
+        command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
+            die "nginx is needed for REGISTRY_TLS_PORT (apt-get and dpkg to fetch it)"
+        rm -rf "$NGINX_DIR.tmp"
+        mkdir -p "$NGINX_DIR.tmp"
+        (cd "$NGINX_DIR.tmp" && apt-get download nginx && dpkg -x nginx_*.deb root) \
+            >"$CACHE/nginx-fetch.log" 2>&1 || die "could not fetch nginx; see $CACHE/nginx-fetch.log"
+        rm -rf "$NGINX_DIR"
+        mv "$NGINX_DIR.tmp/root" "$NGINX_DIR"
+        rm -rf "$NGINX_DIR.tmp"
+    fi
+    echo "$NGINX_DIR/usr/sbin/nginx"
+}
+
+make_security() {
+    [[ -f "$SECURITY/password" ]] && return 0
+    command -v openssl >/dev/null || die "openssl is needed for REGISTRY_TLS_PORT"
+    local tmp="$SECURITY.tmp"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    chmod 700 "$tmp"
+    (
+        cd "$tmp"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=news-pipeline registry test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout ca.key -out ca.pem
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.pem
+        openssl rand -hex 24 >password
+        echo "$USER_NAME" >user
+        printf '%s:%s\n' "$USER_NAME" "$(openssl passwd -apr1 -in password)" >htpasswd
+        rm -f ./*.csr ./*.ext ./*.srl
+        chmod 600 ./*
+    ) >>"$LOG_FILE" 2>&1 || die "could not make the certificates; see $LOG_FILE"
+    mv "$tmp" "$SECURITY"
+}
+
+front_pid() {
+    [[ -f "$FRONT_PID_FILE" ]] || return 0
+    local pid
+    pid="$(cat "$FRONT_PID_FILE")"
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -- "$FRONT/nginx.conf" >/dev/null; then
+        echo "$pid"
+    fi
+}
+
+# HTTPS with basic auth in front of the registry: TLS ends here, the registry sees plain HTTP.
+start_front() {
+    [[ -n "$TLS_PORT" ]] || return 0
+    if [[ -n "$(front_pid)" ]]; then
+        say "TLS front already running at https://127.0.0.1:$TLS_PORT"
+        return 0
+    fi
+    port_in_use "$TLS_PORT" && die "port $TLS_PORT is already in use by another program; set REGISTRY_TLS_PORT to a free one"
+    local nginx began=$SECONDS secured_api="https://127.0.0.1:$TLS_PORT/apis/ccompat/v7"
+    nginx="$(nginx_binary)"
+    make_security
+    mkdir -p "$FRONT/tmp"
+    # The workers run as this user (nginx started by root would make them nobody's, who cannot
+    # read the password file); without root nginx ignores the line.
+    cat >"$FRONT/nginx.conf" <<CONF
+daemon off;
+user $(id -un) $(id -gn);
+worker_processes 1;
+pid $FRONT_PID_FILE;
+error_log $FRONT/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $FRONT/tmp/body;
+    proxy_temp_path $FRONT/tmp/proxy;
+    fastcgi_temp_path $FRONT/tmp/fastcgi;
+    uwsgi_temp_path $FRONT/tmp/uwsgi;
+    scgi_temp_path $FRONT/tmp/scgi;
+    server {
+        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $SECURITY/server.pem;
+        ssl_certificate_key $SECURITY/server.key;
+        auth_basic "schema registry";
+        auth_basic_user_file $SECURITY/htpasswd;
+        location / {
+            proxy_pass http://127.0.0.1:$PORT;
+        }
+    }
+}
+CONF
+    setsid "$nginx" -p "$FRONT" -e "$FRONT/error.log" -c "$FRONT/nginx.conf" >>"$LOG_FILE" 2>&1 </dev/null &
+    echo "$secured_api" >"$SECURITY/url"
+    while ((SECONDS - began < 30)); do
+        if curl -fsS -o /dev/null --max-time 5 --cacert "$SECURITY/ca.pem" \
+            -u "$USER_NAME:$(cat "$SECURITY/password")" "$secured_api/subjects" 2>/dev/null; then
+            say "TLS front ready at $secured_api (basic auth; CA, user and password in $SECURITY)"
+            return 0
+        fi
+        sleep 0.5
+    done
+    tail -n 5 "$FRONT/error.log" >&2 || true
+    die "the TLS front did not answer within 30 s; see $FRONT/error.log"
+}
+
+stop_front() {
+    local pid
+    pid="$(front_pid)"
+    [[ -n "$pid" ]] || return 0
+    say "stopping the TLS front (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 start() {
+    start_registry
+    start_front
+}
+
+start_registry() {
     local pid
     pid="$(registry_pid)"
     if [[ -n "$pid" ]]; then
@@ -113,6 +253,7 @@ start() {
 }
 
 stop() {
+    stop_front
     local pid
     pid="$(registry_pid)"
     if [[ -z "$pid" ]]; then
@@ -140,6 +281,7 @@ status() {
     pid="$(registry_pid)"
     if [[ -n "$pid" ]]; then
         say "running at $API (pid $pid, log $LOG_FILE)"
+        [[ -z "$(front_pid)" ]] || say "TLS front running at $(cat "$SECURITY/url")"
         return 0
     fi
     say "not running (port $PORT)"
