@@ -134,8 +134,11 @@ def test_yaml_files_are_found():
 
 def test_versions_file_names_every_version():
     versions = _versions()
-    assert {"BEAM_VERSION", "FLINK_BEAM_VERSION", "FLINK_VERSION"} <= set(versions)
-    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in versions.values()), versions
+    assert {"BEAM_VERSION", "FLINK_BEAM_VERSION", "FLINK_VERSION", "APICURIO_VERSION"} <= set(
+        versions
+    )
+    # Release numbers, with the qualifier of JBoss-style releases (Apicurio, Quarkus 2).
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+(\.Final)?", v) for v in versions.values()), versions
 
 
 def test_installed_beam_is_the_pinned_one():

@@ -8,7 +8,12 @@ what the last one did not, and gives the same event ids for the same article.
 from __future__ import annotations
 
 import glob
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import fastavro
 import pytest
@@ -23,6 +28,33 @@ from pipelines.produce import produce
 from pipelines.run import run
 
 pytestmark = pytest.mark.kafka
+
+ROOT = Path(__file__).resolve().parent.parent
+# One happening (Japan and the US sign a trade deal in Tokyo on Monday) as three outlets report
+# it, each in its own words: one story, not duplicates.
+OUTLETS = [
+    (
+        "wire.example",
+        "Japan and US sign trade agreement in Tokyo",
+        "Japan and the United States signed a trade agreement in Tokyo on Monday. The deal "
+        "cuts tariffs on cars and farm goods, officials said. Negotiators had worked on the "
+        "text for eight months.",
+    ),
+    (
+        "daily.example",
+        "Tokyo trade pact: Japan and United States seal deal",
+        "In Tokyo on Monday, Japan and the United States signed a trade agreement after months "
+        "of talks. Exporters of rice and beef welcomed the news. Critics in parliament warned "
+        "that small farmers would lose out.",
+    ),
+    (
+        "news.example",
+        "US and Japan agree trade deal",
+        "The United States and Japan signed a trade agreement in Tokyo on Monday, ending a long "
+        "dispute over tariffs. Car makers in both countries said the terms would help them. The "
+        "pact still needs the approval of Japan's parliament.",
+    ),
+]
 
 MALFORMED = [
     (b"\xff\xfe\x00 binary junk", "invalid_utf8"),
@@ -175,3 +207,72 @@ def test_a_missing_input_topic_fails_at_start(kafka, tmp_path):
     with pytest.raises(ConfigurationError, match=f"--input_topic '{missing}' does not exist"):
         kafka_run(missing, "g-missing", tmp_path)
     assert not list(tmp_path.glob("*.avro"))
+
+
+def outlet_article(n: int) -> bytes:
+    source, title, text = OUTLETS[n]
+    return json.dumps(
+        {
+            "url": f"https://{source}/world/japan-us-trade",
+            "source": source,
+            "title": title,
+            "text": text,
+            "published_at": f"2026-11-30T{8 + 3 * n:02d}:00:00Z",
+        }
+    ).encode()
+
+
+def agreement_groups(topic: str, timeout: float) -> list[dict]:
+    """The AGREE group records on ``topic`` so far, waiting up to ``timeout`` for a first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = [m.record for m in consume(BOOTSTRAP, topic, "event_group", idle_timeout=3)]
+        found = [r for r in records if r["event_type"] == "AGREE"]
+        if found or time.monotonic() > deadline:
+            return found
+
+
+def test_streaming_event_groups_grow_as_more_outlets_report_the_story(kafka, tmp_path):
+    """A streaming job re-emits an event group, under the same key, each time another outlet's
+    article of the story joins it; the latest record per key counts every outlet."""
+    source, groups = create_topic(kafka, "outlets"), create_topic(kafka, "outlet-groups")
+    log = tmp_path / "job.log"
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.run",
+            "--streaming",
+            f"--kafka_bootstrap_servers={BOOTSTRAP}",
+            f"--input_topic={source}",
+            "--consumer_group=g-groups",
+            f"--event_groups_topic={groups}",
+            f"--output_dir={tmp_path}/",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+    try:
+        send(source, [(0, outlet_article(0))])
+        first = agreement_groups(groups, timeout=300)
+        assert job.poll() is None, log.read_text()[-3000:]
+        assert [(g["num_articles"], g["num_sources"]) for g in first] == [(1, 1)]
+        send(source, [(0, outlet_article(1)), (0, outlet_article(2))])
+        deadline = time.monotonic() + 180
+        latest = first
+        while latest[-1]["num_sources"] < 3 and time.monotonic() < deadline:
+            latest = agreement_groups(groups, timeout=0)
+        assert job.poll() is None, log.read_text()[-3000:]
+    finally:
+        job.kill()
+        job.wait()
+    # One group, re-emitted as it grew: its key never changes and its counts never fall.
+    assert {
+        (m.key.decode(), m.record["event_group_id"])
+        for m in consume(BOOTSTRAP, groups, "event_group", idle_timeout=3)
+        if m.record["event_type"] == "AGREE"
+    } == {(first[0]["event_group_id"],) * 2}
+    counts = [(g["num_articles"], g["num_sources"]) for g in latest]
+    assert counts == sorted(counts) and counts[-1] == (3, 3), counts
+    assert sorted(latest[-1]["sources"]) == sorted(o[0] for o in OUTLETS)
