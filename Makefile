@@ -38,10 +38,7 @@ services:
 	deploy/local/job_server.sh
 	deploy/local/flink.sh fetch
 
-stop-# The schema registry (plain on 8781) and its TLS front with basic auth for the security tests.
-REGISTRY_TLS_PORT ?= 8782
-
-services:
+stop-services:
 	deploy/local/kafka.sh stop
 	$(SECURED_KAFKA) stop
 	deploy/local/registry.sh stop
