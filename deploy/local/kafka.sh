@@ -26,6 +26,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=process.sh
+source "$HERE/process.sh"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CONF="$HERE/kafka"
 PORT="${KAFKA_PORT:-9092}"
@@ -51,20 +53,9 @@ die() {
     exit 1
 }
 
-# The pid of our running broker, or nothing. A stale pid file (process gone, or the pid reused
-# by another program) counts as not running.
+# The pid of our running broker, or nothing.
 broker_pid() {
-    [[ -f "$PID_FILE" ]] || return 0
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep "kafka.Kafka $CONFIG" >/dev/null; then
-        echo "$pid"
-    fi
-}
-
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    live_pid "$PID_FILE" "kafka.Kafka $CONFIG"
 }
 
 # Download the broker's classpath once; the POM's checksum marks which POM the jars belong to.
@@ -114,26 +105,17 @@ make_security() {
     chmod 700 "$tmp"
     (
         cd "$tmp"
-        days=3650
         openssl rand -hex 24 >store-password
         openssl rand -hex 24 >password
         store="$(cat store-password)"
-        openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=news-pipeline local test CA" \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -keyout ca.key -out ca.pem
-        for who in broker client; do
-            cn=localhost usage=serverAuth,clientAuth
-            [[ "$who" == client ]] && cn="$SASL_USER" usage=clientAuth
-            openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout "$who.key" -out "$who.csr"
-            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=%s\n' "$usage" >"$who.ext"
-            openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days "$days" \
-                -extfile "$who.ext" -out "$who.pem"
-        done
+        make_ca "news-pipeline local test CA"
+        sign_cert broker localhost serverAuth,clientAuth
+        sign_cert client "$SASL_USER" clientAuth
         openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
             -passout "pass:$store" -out broker.p12
         keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
             -storetype PKCS12 -storepass "$store"
-        rm -f ./*.csr ./*.ext ./*.srl
+        rm -f ./*.srl
         chmod 600 ./*
     ) >>"$LOG_FILE" 2>&1 || die "could not make the certificates; see $LOG_FILE"
     rm -rf "$SECURITY"
@@ -267,17 +249,11 @@ stop() {
         return 0
     fi
     say "stopping broker (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 60); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            rm -f "$PID_FILE"
-            say "stopped"
-            return 0
-        fi
-        sleep 0.5
-    done
-    say "no clean shutdown within 30 s; killing pid $pid"
-    kill -KILL "$pid" 2>/dev/null || true
+    if stop_pid "$pid" 30; then
+        say "stopped"
+    else
+        say "no clean shutdown within 30 s; killed pid $pid"
+    fi
     rm -f "$PID_FILE"
 }
 

@@ -22,6 +22,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=process.sh
+source "$HERE/process.sh"
 ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=../versions.env
 source "$ROOT/deploy/versions.env"
@@ -48,19 +50,9 @@ die() {
     exit 1
 }
 
-# The pid of our running registry, or nothing (a stale pid file counts as not running).
+# The pid of our running registry, or nothing.
 registry_pid() {
-    [[ -f "$PID_FILE" ]] || return 0
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -- "-Dquarkus.http.port=$PORT " >/dev/null; then
-        echo "$pid"
-    fi
-}
-
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    live_pid "$PID_FILE" "-Dquarkus.http.port=$PORT "
 }
 
 answers() {
@@ -117,30 +109,19 @@ make_security() {
     chmod 700 "$tmp"
     (
         cd "$tmp"
-        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=news-pipeline registry test CA" \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -keyout ca.key -out ca.pem
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
-        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-            -extfile server.ext -out server.pem
+        make_ca "news-pipeline registry test CA"
+        sign_cert server localhost serverAuth
         openssl rand -hex 24 >password
         echo "$USER_NAME" >user
         printf '%s:%s\n' "$USER_NAME" "$(openssl passwd -apr1 -in password)" >htpasswd
-        rm -f ./*.csr ./*.ext ./*.srl
+        rm -f ./*.srl
         chmod 600 ./*
     ) >>"$LOG_FILE" 2>&1 || die "could not make the certificates; see $LOG_FILE"
     mv "$tmp" "$SECURITY"
 }
 
 front_pid() {
-    [[ -f "$FRONT_PID_FILE" ]] || return 0
-    local pid
-    pid="$(cat "$FRONT_PID_FILE")"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -- "$FRONT/nginx.conf" >/dev/null; then
-        echo "$pid"
-    fi
+    live_pid "$FRONT_PID_FILE" "$FRONT/nginx.conf"
 }
 
 # HTTPS with basic auth in front of the registry: TLS ends here, the registry sees plain HTTP.
@@ -202,12 +183,7 @@ stop_front() {
     pid="$(front_pid)"
     [[ -n "$pid" ]] || return 0
     say "stopping the TLS front (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 20); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.5
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    stop_pid "$pid" 10 || say "no clean shutdown of the TLS front within 10 s; killed pid $pid"
 }
 
 start() {
@@ -262,17 +238,11 @@ stop() {
         return 0
     fi
     say "stopping (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 60); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            rm -f "$PID_FILE"
-            say "stopped"
-            return 0
-        fi
-        sleep 0.5
-    done
-    say "no clean shutdown within 30 s; killing pid $pid"
-    kill -KILL "$pid" 2>/dev/null || true
+    if stop_pid "$pid" 30; then
+        say "stopped"
+    else
+        say "no clean shutdown within 30 s; killed pid $pid"
+    fi
     rm -f "$PID_FILE"
 }
 
