@@ -31,7 +31,7 @@ from apache_beam.options.pipeline_options import (
 from kafka.errors import KafkaError
 
 from pipelines import counting, flink_rest
-from pipelines.beam_args import check_pipeline_args
+from pipelines.beam_args import JOB_SERVER_RUNNERS, check_pipeline_args
 from pipelines.io.avro import prepare_output_dir
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, admin, explained_errors
 from pipelines.io.registry_security import RegistrySecurity
@@ -46,6 +46,8 @@ KAFKA_CHECK_TIMEOUT_MS = 10_000
 # A streaming job's state stream to Prism is opened with the job-service timeout; past it the
 # submitting process exits and takes the still-running job with it, so streaming waits long.
 STREAMING_JOB_SERVER_TIMEOUT_S = 7 * 24 * 3600
+# How long a batch job on Flink keeps an idle Python environment for the job's next task.
+FLINK_BATCH_ENVIRONMENT_CACHE_MS = 20_000
 # Where deploy/local/prism.sh builds Beam's Prism runner.
 LOCAL_PRISM = Path(__file__).resolve().parent.parent / ".cache" / "prism" / "prism"
 
@@ -134,6 +136,24 @@ def use_local_prism(options: PipelineOptions) -> None:
         )
 
 
+def reuse_flink_workers(options: PipelineOptions) -> None:
+    """A batch job on Flink (FlinkRunner, or PortableRunner through a Flink job server) runs
+    each fused stage as its own task, and without an environment cache every task starts its
+    Python workers anew (importing Beam, the pipeline and spaCy again): unless
+    --environment_cache_millis is given, a batch job keeps its environments for its next
+    task. Streaming tasks live as long as the job, and a cached environment could hand a
+    restarted task the worker whose loss made it fail, so streaming keeps Beam's default (0).
+    The cache takes effect where Beam's Flink runner is on the cluster's class path
+    (deploy/local/flink.sh)."""
+    portable = options.view_as(PortableOptions)
+    if (
+        (options.view_as(StandardOptions).runner or "").rsplit(".", 1)[-1] in JOB_SERVER_RUNNERS
+        and not options.view_as(StandardOptions).streaming
+        and not portable.environment_cache_millis
+    ):
+        portable.environment_cache_millis = FLINK_BATCH_ENVIRONMENT_CACHE_MS
+
+
 def runner_name(options: PipelineOptions) -> str:
     """The runner as a reader knows it: the in-process DirectRunner runs batch pipelines on
     the FnApiRunner and streaming ones on Prism."""
@@ -184,6 +204,7 @@ def run(argv: list[str] | None = None) -> dict[str, int] | None:
     if opts.output_dir and "://" not in opts.output_dir:
         prepare_output_dir(opts.output_dir)
     use_local_prism(options)
+    reuse_flink_workers(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options)
     log.info("starting the pipeline (%s)", "streaming" if streaming else "batch")

@@ -24,6 +24,8 @@
 #   FLINK_PROMETHEUS_PORTS  port range of the Prometheus reporters (default 9249-9250)
 #   FLINK_CACHE          downloads, FLINK_HOME, logs and pid files (default <repo>/.cache/flink)
 #   FLINK_START_TIMEOUT  seconds to wait for the cluster and the worker pool (default 180)
+#   FLINK_RUNNER_IN_LIB  1: Beam's runner in lib/, parent-first class loading, so that batch
+#                        jobs reuse their Python workers (no uber-jar submission); default 0
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/flink-env.sh"
 
@@ -32,6 +34,7 @@ POOL_PORT=${WORKER_POOL_PORT:-50000}
 SLOTS=${FLINK_TASK_SLOTS:-2}
 PROMETHEUS_PORTS=${FLINK_PROMETHEUS_PORTS:-9249-9250}
 START_TIMEOUT=${FLINK_START_TIMEOUT:-180}
+RUNNER_IN_LIB=${FLINK_RUNNER_IN_LIB:-0}
 FLINK_HOME=$CACHE/flink-$FLINK_VERSION
 RUN=$CACHE/run-$REST_PORT
 POOL_PID_FILE=$RUN/worker-pool.pid
@@ -140,6 +143,31 @@ prometheus_plugin() {
         -DoutputDirectory="$dir" >&2
 }
 
+# With FLINK_RUNNER_IN_LIB=1, Beam's Flink runner in lib/ (deploy/local/runner_lib.py): with
+# its classes loaded by Flink's class loader (parent first, see write_config), a batch job
+# keeps its Python workers between tasks for --environment_cache_millis instead of starting
+# new ones for every task. Jobs submitted as jars (--flink_submit_uber_jar) then fail: their
+# entry point, loaded from lib/, cannot read the pipeline inside the job's jar.
+runner_lib() {
+    local jar=$FLINK_HOME/lib/beam-runners-flink-lib.jar job_server
+    if [[ "$RUNNER_IN_LIB" != 1 ]]; then
+        rm -f "$jar"
+        return 0
+    fi
+    job_server=$("$ROOT/deploy/local/job_server.sh")
+    [[ -f "$jar" && "$jar" -nt "$job_server" && "$jar" -nt "$ROOT/deploy/local/runner_lib.py" ]] &&
+        return 0
+    say "writing $jar from $(basename "$job_server")"
+    "$("$ROOT/deploy/local/flink_venv.sh")" "$ROOT/deploy/local/runner_lib.py" \
+        "$job_server" "$FLINK_HOME/lib" "$jar" >&2
+}
+
+# Parent-first class loading when Beam's runner is in lib/ (runner_lib).
+classloader_config() {
+    [[ "$RUNNER_IN_LIB" == 1 ]] && printf 'classloader:\n  resolve-order: parent-first\n'
+    return 0
+}
+
 # The cluster's configuration: loopback only, one TaskManager, file checkpoints in the cache.
 write_config() {
     mkdir -p "$FLINK_CONF_DIR" "$FLINK_LOG_DIR" "$RUN/tmp" "$RUN/checkpoints" "$RUN/savepoints"
@@ -174,6 +202,7 @@ taskmanager:
       min-buffers: 64
 parallelism:
   default: 1
+$(classloader_config)
 rest:
   address: 127.0.0.1
   bind-address: 127.0.0.1
@@ -236,6 +265,7 @@ start() {
     local began version
     assemble
     prometheus_plugin
+    runner_lib
     "$ROOT/deploy/local/flink_venv.sh" >/dev/null
     began=$SECONDS
     write_config
@@ -309,6 +339,7 @@ case "${1:-}" in
 fetch)
     assemble
     prometheus_plugin
+    runner_lib
     "$ROOT/deploy/local/flink_venv.sh" >/dev/null
     say "Flink $FLINK_VERSION in $FLINK_HOME"
     ;;
