@@ -10,9 +10,11 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.dedupe import DedupeArticles
 from pipelines.dedupe.matching import article_order
+from pipelines.dedupe.streaming import _DecideInArrivalOrder, _fingerprinted
 from pipelines.options import parse_duration
 from tests.test_dedupe import OTHER, STORY, article, syndicated
 
@@ -130,13 +132,110 @@ def test_state_held_per_key_stays_bounded_past_the_horizon(caplog):
             horizon_seconds=2 * HOUR,
         )
     held = [r.dedupe_held for r in caplog.records if hasattr(r, "dedupe_held")]
+    stored = [r.dedupe_stored for r in caplog.records if hasattr(r, "dedupe_stored")]
     expired = sum(r.dedupe_expired for r in caplog.records if hasattr(r, "dedupe_expired"))
     print(
-        f"band-index expiries: {len(held)}, entries expired: {expired}, "
-        f"most held by one key after an expiry: {max(held)}, at the end: {held[-1]}"
+        f"expiries: {len(held)}, bucket entries expired: {expired}, "
+        f"most held by one bucket key after an expiry: {max(held)}, at the end: {held[-1]}; "
+        f"most articles stored after an expiry: {max(stored)}, at the end: {stored[-1]}"
     )
     assert held and max(held) <= 1
+    assert max(stored) <= 1 and stored[-1] == 0  # the bag itself is rewritten, then emptied
     assert expired == 20 * 43  # every entry of every bucket key was dropped by the end
+
+
+class FakeState:
+    """A bag, a value and a timer as one worker's view of a key's state, which can be rolled
+    back (a retried bundle, a restore from a checkpoint)."""
+
+    def __init__(self):
+        self.bag, self.value, self.timer = [], None, None
+
+    def snapshot(self):
+        return list(self.bag), self.value
+
+    def restore(self, snapshot):
+        self.bag, self.value = list(snapshot[0]), snapshot[1]
+
+
+class _Bag:
+    def __init__(self, state):
+        self.state = state
+
+    def read(self):
+        return list(self.state.bag)
+
+    def add(self, entry):
+        self.state.bag.append(entry)
+
+    def clear(self):
+        self.state.bag.clear()
+
+
+class _Value:
+    def __init__(self, state):
+        self.state = state
+
+    def read(self):
+        return self.state.value
+
+    def write(self, value):
+        self.state.value = value
+
+
+class _Timer:
+    def __init__(self, state):
+        self.state = state
+
+    def set(self, timestamp):
+        self.state.timer = timestamp
+
+
+def decide(fn, state, seconds, a):
+    """What ``fn`` decides on article ``a`` arriving at event time ``seconds``: its id if
+    kept, else (id, duplicate_of, method)."""
+    (out,) = fn.process(
+        _fingerprinted(a),
+        timestamp=Timestamp(seconds),
+        entries=_Bag(state),
+        stored=_Value(state),
+        timer=_Timer(state),
+    )
+    if isinstance(out, beam.pvalue.TaggedOutput):
+        return out.value["article_id"], out.value["duplicate_of"], out.value["method"]
+    return out["article_id"]
+
+
+def new_instance():
+    fn = _DecideInArrivalOrder(0.8, 7 * 86400)
+    fn.setup()
+    return fn
+
+
+def test_decisions_depend_on_the_state_not_on_an_instance_s_memory():
+    state, first, second = FakeState(), new_instance(), new_instance()
+    assert decide(first, state, 0, article("original", STORY)) == "original"
+    assert decide(second, state, 60, article("copy", syndicated(STORY))) == (
+        "copy",
+        "original",
+        "near",
+    )
+    assert decide(second, state, 90, article("other", OTHER)) == "other"
+    # The first instance has not seen "other": it rebuilds from the state it finds.
+    assert decide(first, state, 120, article("other-copy", syndicated(OTHER))) == (
+        "other-copy",
+        "other",
+        "near",
+    )
+    before = state.snapshot()
+    assert decide(first, state, 150, article("late", OTHER.upper())) == (
+        "late",
+        "other",
+        "exact",
+    )
+    state.restore(before)  # the bundle is retried: what it wrote is gone, the memory is not
+    assert decide(first, state, 150, article("late", OTHER)) == ("late", "other", "exact")
+    assert decide(first, state, 160, article("late", OTHER)) == ("late", "late", "id")
 
 
 def test_parse_duration():

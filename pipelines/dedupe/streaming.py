@@ -2,38 +2,49 @@
 """Streaming de-duplication: stateful, first seen wins, memory bounded by a time horizon.
 
 A GroupByKey never fires on an unbounded global window, so the decision is made in keyed
-state. It takes five stateful steps, and they form a relay: each step passes on, besides
-its own answers, what a later step will need (the admitted article travels through the band
-index to the collector and the verifier). The natural shape would feed a step from a
-``Flatten`` of two earlier steps' outputs (the article and its bucket answers); on the
-streaming DirectRunner (Beam's Prism runner) a stateful step fed by such a Flatten of two
-unbounded streams received nothing, so nothing left dedupe (Prism stalls flattening
-unbounded PCollections: https://github.com/apache/beam/issues/33815). Hence one chain, each
-step keyed by what it needs:
+state, in two steps:
 
-1. ``_AdmitFirstDelivery`` (key: article_id) passes the first delivery of an id and makes
-   later ones ``id`` duplicates; it stamps the arrival order, fingerprints the article and
-   sends a reference to each of its buckets, the admitted article to the next steps.
-2. ``_FindEarlierInBuckets`` (key: exact-text or LSH band key) holds a small reference to
-   every recent article of its bucket and answers each newcomer with the earlier ones.
-3. ``_ProbeNearCandidates`` (key: article_id) gathers the answers of all the article's
-   buckets and sends one probe, with the article's shingles, to each distinct near candidate.
-4. ``_VerifyProbes`` (key: article_id) holds an article's shingles and verifies later
-   articles' probes against them with the same similarity as batch.
-5. ``_KeepOrNameOriginal`` (key: article_id) waits for every verdict and keeps the article,
-   or names the earliest article it duplicates, exactly as batch would on the same order.
+1. ``Fingerprint`` (stateless, fused with the step before it): each article's exact-text
+   key, LSH band keys and shingles, computed once, outside any state.
+2. ``Decide in arrival order`` (stateful, one constant key): holds every recent article as
+   a compact entry (arrival order, id, event time, bucket keys, shingles) in one BagState,
+   and decides each newcomer against them exactly as batch would on the same order: an
+   ``id`` duplicate if its id was admitted within the horizon, else the earliest recent
+   article it matches (same exact-text key; or a shared band key and a verified similarity
+   reaching the threshold), else kept.
 
-Each article's shingles are held once (step 4); the other steps hold a timestamp or a small
-reference. Event-time timers drop every entry once the watermark passes its timestamp plus
-the horizon, so the state holds at most the articles of one horizon, however long the
-stream. Only BagState, ReadModifyWriteState and event-time timers are used: all supported by
-the DirectRunner and by Flink's portable runner.
+One key means one worker decides every article, one at a time, so arrival order is the
+order of processing and nothing needs to travel between keys. The dedupe work per article
+(dictionary lookups and a few shingle-set intersections) is tiny beside the NLP stages, so
+that worker is not a bottleneck.
+
+Looking up a newcomer's buckets needs an index (bucket key -> recent entries). The Python
+SDK has no map state, so the index lives in memory on the DoFn instance, built from the bag.
+A ReadModifyWriteState holds a random token, renewed with every write to the bag; an
+instance whose token differs from the stored one (a new or moved worker, a restore from a
+checkpoint, a retried bundle) rebuilds its index from the bag first. Decisions therefore
+never depend on the in-memory copy, only on the state.
+
+One event-time timer, at the earliest expiry (event time plus the horizon), drops what
+expired: from the index at once (the token state records how far expiry has gone), from the
+bag by rewriting it once the expired entries are as many as the live ones, so the bag
+holds at most about twice the articles of one horizon, however long the stream.
+
+An earlier shape, a relay of stateful steps keyed by bucket and by article, would feed a
+step from a ``Flatten`` of two earlier steps' outputs; on the streaming DirectRunner (Beam's
+Prism runner) a stateful step fed by such a Flatten of two unbounded streams received
+nothing (Prism stalls flattening unbounded PCollections:
+https://github.com/apache/beam/issues/33815). One stateful step has no such Flatten. Only
+BagState, ReadModifyWriteState and event-time timers are used: all supported by the
+DirectRunner and by Flink's portable runner.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
-import time
+import os
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -47,11 +58,10 @@ from apache_beam.transforms.userstate import (
     TimerSpec,
     on_timer,
 )
-from apache_beam.utils.timestamp import Duration, Timestamp
+from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.dedupe.matching import (
     DUPLICATES,
-    EXACT_PREFIX,
     UNIQUE,
     DedupeResult,
     Match,
@@ -62,304 +72,225 @@ from pipelines.dedupe.matching import (
 from pipelines.dedupe.minhash import fingerprint, similarity
 from pipelines.records import Record
 
-BUCKETS_PER_ARTICLE = len(bucket_keys(fingerprint("x")))
-_BANDS = "bands"
-_ADMITTED_PREFIX = "article:"  # the band index forwards what is keyed so to the next step
+_KEY = "dedupe"  # the one state key: every article is decided by the same worker
 _LOG = logging.getLogger(__name__)
 _KEYED = tuple[str, Any]  # str keys: a deterministic key coder for the state
-_GRACE = Duration(micros=1000)  # entries live strictly longer than the horizon
+_GRACE_MICROS = 1000  # entries live strictly longer than the horizon
 
 
-class Ref(NamedTuple):
-    """A seen article as bucket state holds it."""
+class Fingerprinted(NamedTuple):
+    """An article and what deciding on it needs, computed before the stateful step."""
 
-    order: tuple  # (arrival ns, article_id): first seen first
+    article: Record
+    keys: tuple[str, ...]  # the exact-text key first, then the LSH band keys
+    shingles: bytes  # sorted unique uint32 shingle hashes
+
+
+class Entry(NamedTuple):
+    """A recent article as the state holds it."""
+
+    order: int  # arrival order: first seen first
     article_id: str
     micros: int  # event timestamp
+    keys: tuple[str, ...]
+    shingles: bytes
 
 
-class Admitted(NamedTuple):
-    """An admitted article, with what the later steps need of it."""
+class Stored(NamedTuple):
+    """The ReadModifyWriteState: which bag this is, and how far expiry has gone."""
 
-    article: Record
-    ref: Ref
-    shingles: np.ndarray
-
-
-class Probe(NamedTuple):
-    """Ask a candidate whether ``ref``'s article duplicates it."""
-
-    ref: Ref
-    shingles: np.ndarray
+    token: bytes  # renewed with every write to the bag
+    expired_through: int  # micros: entries expiring at or before are gone
 
 
-class _Expected(NamedTuple):
-    """What ``_KeepOrNameOriginal`` waits for: the article, its exact match if any, and how
-    many verdicts."""
-
-    article: Record
-    exact: Match | None
-    verdicts: int
+def _fingerprinted(article: Record) -> _KEYED:
+    fp = fingerprint(article.get("text") or "")
+    keys = tuple(bucket_keys(fp))
+    return _KEY, Fingerprinted(article, keys, fp.shingles.astype(np.uint32).tobytes())
 
 
-def _within(a: Ref, b: Ref, horizon: Duration) -> bool:
-    return abs(a.micros - b.micros) <= horizon.micros
+def _shingles(packed: bytes) -> np.ndarray:
+    return np.frombuffer(packed, np.uint32)
 
 
-class _ExpiringStep(beam.DoFn):
-    """A stateful step whose entries expire one horizon (event time) after their timestamp:
-    each sets a timer at the earliest expiry and counts what it adds and drops."""
+class _Index:
+    """The live entries of the bag, by bucket key and by id, and by expiry for the timer."""
 
-    STEP = ""  # the step's name in its ``dedupe_state`` metrics
+    def __init__(self, token: bytes, expired_through: int, entries: Iterable[Entry], horizon):
+        self.token = token
+        self.expired_through = expired_through
+        self.horizon = horizon  # micros
+        self.by_key: dict[str, dict[int, Entry]] = {}
+        self.by_id: dict[str, Entry] = {}
+        self.by_expiry: list[tuple[int, int, Entry]] = []
+        self.stored = 0  # entries in the bag, expired ones not yet rewritten included
+        self.next_order = 0
+        for entry in sorted(entries):
+            self.stored += 1
+            self.next_order = entry.order + 1
+            if self.expiry(entry) > expired_through:
+                self.add(entry)
 
-    def __init__(self, horizon_seconds: int):
+    def expiry(self, entry: Entry) -> int:
+        return entry.micros + self.horizon + _GRACE_MICROS
+
+    def add(self, entry: Entry) -> None:
+        for key in entry.keys:
+            self.by_key.setdefault(key, {})[entry.order] = entry
+        self.by_id[entry.article_id] = entry
+        heapq.heappush(self.by_expiry, (self.expiry(entry), entry.order, entry))
+
+    def expire(self, through: int) -> list[Entry]:
+        """Drops the entries expiring at or before ``through`` (micros); returns them."""
+        self.expired_through = max(self.expired_through, through)
+        gone = []
+        while self.by_expiry and self.by_expiry[0][0] <= through:
+            entry = heapq.heappop(self.by_expiry)[2]
+            gone.append(entry)
+            for key in entry.keys:
+                bucket = self.by_key[key]
+                del bucket[entry.order]
+                if not bucket:
+                    del self.by_key[key]
+            if self.by_id.get(entry.article_id) is entry:
+                del self.by_id[entry.article_id]
+        return gone
+
+    def live(self) -> list[Entry]:
+        return sorted(e for _, _, e in self.by_expiry)
+
+    def earliest_expiry(self) -> int | None:
+        return self.by_expiry[0][0] if self.by_expiry else None
+
+    def most_per_key(self) -> int:
+        return max(map(len, self.by_key.values()), default=0)
+
+
+class _DecideInArrivalOrder(beam.DoFn):
+    """Per newcomer: an ``id`` duplicate, a duplicate naming the earliest recent article it
+    matches, or kept; every admitted article joins the state for one horizon."""
+
+    ENTRIES = BagStateSpec("entries", PickleCoder())
+    STORED = ReadModifyWriteStateSpec("stored", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, threshold: float, horizon_seconds: int):
+        self._threshold = threshold
         self._horizon_seconds = horizon_seconds
 
     def setup(self):
-        self.horizon = Duration(seconds=self._horizon_seconds)
-        self.added = Metrics.counter("dedupe_state", f"{self.STEP}_entries_added")
-        self.expired = Metrics.counter("dedupe_state", f"{self.STEP}_entries_expired")
-        self.held = Metrics.distribution("dedupe_state", f"{self.STEP}_entries_per_key")
+        self._horizon = self._horizon_seconds * 1_000_000
+        self._index: _Index | None = None
+        self._timer_at: int | None = None  # the expiry the timer is set to, if known
+        self.added = Metrics.counter("dedupe_state", "entries_added")
+        self.expired = Metrics.counter("dedupe_state", "entries_expired")
+        self.held = Metrics.distribution("dedupe_state", "entries_held")
+        self.rebuilt = Metrics.counter("dedupe_state", "index_rebuilds")
 
-    def expiry(self, micros: int) -> Timestamp:
-        return Timestamp(micros=micros) + self.horizon + _GRACE
+    def _current(self, entries, stored) -> _Index:
+        """The index of the bag, rebuilt from it unless this instance holds the same."""
+        held = stored.read()
+        if held is None:
+            held = Stored(b"", -(2**63))
+        if self._index is None or self._index.token != held.token:
+            self._index = _Index(held.token, held.expired_through, entries.read(), self._horizon)
+            self._timer_at = None
+            self.rebuilt.inc()
+        return self._index
 
+    def _renew(self, index: _Index, stored) -> None:
+        index.token = os.urandom(16)
+        stored.write(Stored(index.token, index.expired_through))
 
-class _AdmitFirstDelivery(_ExpiringStep):
-    """First delivery of an article_id passes, fingerprinted; repeats are ``id`` duplicates."""
-
-    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
-    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
-
-    STEP = "first_delivery"
+    def _set_timer(self, index: _Index, timer) -> None:
+        earliest = index.earliest_expiry()
+        if earliest is not None and earliest != self._timer_at:
+            timer.set(Timestamp(micros=earliest))
+            self._timer_at = earliest
 
     def process(
         self,
-        element,
+        element: _KEYED,
         timestamp=beam.DoFn.TimestampParam,
-        seen=beam.DoFn.StateParam(SEEN),
-        expire=beam.DoFn.TimerParam(EXPIRE),
+        entries=beam.DoFn.StateParam(ENTRIES),
+        stored=beam.DoFn.StateParam(STORED),
+        timer=beam.DoFn.TimerParam(EXPIRE),
     ):
-        article_id, article = element
-        first = seen.read()
-        if first is not None and timestamp.micros - first.micros <= self.horizon.micros:
+        article, keys, packed = element[1]
+        index = self._current(entries, stored)
+        micros = timestamp.micros
+        first = index.by_id.get(article["article_id"])
+        if first is not None and micros - first.micros <= self._horizon:
             yield duplicate(article)
             return
-        ref = Ref((time.time_ns(), article_id), article_id, timestamp.micros)
-        if first is None:
+        match = self._earliest_match(index, micros, keys, _shingles(packed))
+        entry = Entry(index.next_order, article["article_id"], micros, keys, packed)
+        index.next_order += 1
+        if index.expiry(entry) > index.expired_through:  # else it is past its horizon already
+            entries.add(entry)
+            index.stored += 1
+            index.add(entry)
             self.added.inc()
-        seen.write(ref)
-        expire.set(self.expiry(ref.micros))
-        fp = fingerprint(article.get("text") or "")
-        yield _ADMITTED_PREFIX + article_id, Admitted(article, ref, fp.shingles)
-        for key in bucket_keys(fp):
-            yield key, ref
+            self._renew(index, stored)
+            self._set_timer(index, timer)
+        if match is None:
+            yield article
+        else:
+            yield duplicate(article, match)
 
-    @on_timer(EXPIRE)
-    def expire(self, seen=beam.DoFn.StateParam(SEEN)):
-        seen.clear()
-        self.expired.inc()
+    def _earliest_match(self, index: _Index, micros: int, keys, shingles) -> Match | None:
+        exact_key, *band_keys = keys
 
+        def recent(key: str) -> Iterable[Entry]:
+            bucket = index.by_key.get(key, {})
+            return (e for e in bucket.values() if abs(e.micros - micros) <= self._horizon)
 
-class _FindEarlierInBuckets(_ExpiringStep):
-    """Per bucket key: the recent articles; each newcomer learns the earlier ones.
-
-    The expiry timer is always set to the earliest expiry of the members (setting a timer
-    replaces the key's previous one), so no other state is needed to track it.
-    """
-
-    MEMBERS = BagStateSpec("members", PickleCoder())
-    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
-
-    STEP = "buckets"
-
-    def process(
-        self,
-        element,
-        members=beam.DoFn.StateParam(MEMBERS),
-        expire=beam.DoFn.TimerParam(EXPIRE),
-    ):
-        key, ref = element
-        if isinstance(ref, Admitted):
-            yield ref.ref.article_id, ref
-            return
-        held = list(members.read())
-        earlier = [m for m in held if m.order < ref.order and _within(m, ref, self.horizon)]
-        yield ref.article_id, (_BANDS, key.startswith(EXACT_PREFIX), earlier)
-        members.add(ref)
-        self.added.inc()
-        self.held.update(len(held) + 1)
-        expire.set(self.expiry(min(m.micros for m in (*held, ref))))
+        exact = next(iter(recent(exact_key)), None)
+        matches = [] if exact is None else [Match((exact.order,), exact.article_id, -1.0, "exact")]
+        near = {e.order: e for key in band_keys for e in recent(key)}
+        for order in sorted(near):
+            if exact is not None and order >= exact.order:
+                break
+            score = similarity(_shingles(near[order].shingles), shingles)
+            if score >= self._threshold:
+                matches.append(Match((order,), near[order].article_id, -score, "near"))
+        return min(matches, default=None)
 
     @on_timer(EXPIRE)
     def expire(
         self,
         fired=beam.DoFn.TimestampParam,
-        members=beam.DoFn.StateParam(MEMBERS),
+        entries=beam.DoFn.StateParam(ENTRIES),
+        stored=beam.DoFn.StateParam(STORED),
         timer=beam.DoFn.TimerParam(EXPIRE),
     ):
-        held = list(members.read())
-        alive = [m for m in held if self.expiry(m.micros) > fired]
-        self.expired.inc(len(held) - len(alive))
-        self.held.update(len(alive))
+        index = self._current(entries, stored)
+        self._timer_at = None  # the timer that fired is no longer set
+        gone = index.expire(fired.micros)
+        if index.stored - len(index.by_expiry) >= len(index.by_expiry):
+            entries.clear()
+            for entry in index.live():
+                entries.add(entry)
+            index.stored = len(index.by_expiry)
+        self._renew(index, stored)
+        self._set_timer(index, timer)
+        self.expired.inc(len(gone))
+        self.held.update(index.stored)
+        if not _LOG.isEnabledFor(logging.DEBUG):
+            return
+        bucket_entries = sum(len(e.keys) for e in gone)
         _LOG.debug(
-            "buckets: %d entries expired, %d held",
-            len(held) - len(alive),
-            len(alive),
-            extra={"dedupe_expired": len(held) - len(alive), "dedupe_held": len(alive)},
+            "dedupe: %d articles expired (%d bucket entries); %d stored, most in one bucket %d",
+            len(gone),
+            bucket_entries,
+            index.stored,
+            index.most_per_key(),
+            extra={
+                "dedupe_expired": bucket_entries,
+                "dedupe_held": index.most_per_key(),
+                "dedupe_stored": index.stored,
+            },
         )
-        members.clear()
-        for m in alive:
-            members.add(m)
-        if alive:
-            timer.set(min(self.expiry(m.micros) for m in alive))
-
-
-class _ProbeNearCandidates(beam.DoFn):
-    """Per article: all bucket answers in, then one probe per distinct earlier near candidate.
-
-    An answer only moves a counter, and joins the bag when it names earlier articles, so an
-    article costs two small state operations per bucket (the Admitted is read once, at the end).
-    The earliest exact-text match, if any, is final unless a near candidate came earlier.
-    """
-
-    ENTRY = ReadModifyWriteStateSpec("entry", PickleCoder())
-    ANSWERS = ReadModifyWriteStateSpec("answers", PickleCoder())  # how many buckets answered
-    NAMED = BagStateSpec("named", PickleCoder())  # the answers that named earlier articles
-
-    def process(
-        self,
-        element,
-        entry_state=beam.DoFn.StateParam(ENTRY),
-        answers=beam.DoFn.StateParam(ANSWERS),
-        named=beam.DoFn.StateParam(NAMED),
-    ):
-        article_id, part = element
-        if isinstance(part, Admitted):
-            entry, heard = part, answers.read() or 0
-            if heard < BUCKETS_PER_ARTICLE:
-                entry_state.write(entry)
-                return
-        else:
-            _, is_exact, refs = part
-            if refs:
-                named.add((is_exact, refs))
-            heard = (answers.read() or 0) + 1
-            entry = entry_state.read() if heard == BUCKETS_PER_ARTICLE else None
-            if entry is None:
-                answers.write(heard)
-                return
-        got = list(named.read())
-        entry_state.clear()
-        answers.clear()
-        named.clear()
-        yield from self._probes(article_id, entry, got)
-
-    @staticmethod
-    def _probes(article_id: str, entry: Admitted, got: list[tuple[bool, list[Ref]]]):
-        exact_refs, near_refs = [], {}
-        for is_exact, refs in got:
-            if is_exact:
-                exact_refs.extend(refs)
-            else:
-                near_refs.update((r.article_id, r) for r in refs)
-        exact = None
-        if exact_refs:
-            kept = min(exact_refs, key=lambda r: r.order)
-            exact = Match(kept.order, kept.article_id, -1.0, "exact")
-        probes = [r for r in near_refs.values() if exact is None or r.order < exact.kept_order]
-        yield article_id, entry
-        yield article_id, _Expected(entry.article, exact, len(probes))
-        for candidate in probes:
-            yield candidate.article_id, Probe(entry.ref, entry.shingles)
-
-
-class _VerifyProbes(_ExpiringStep):
-    """Per article: its shingles for the horizon; verifies the probes of later articles.
-
-    A probe that arrives before the shingles waits for them, or for the expiry.
-    """
-
-    OWN = ReadModifyWriteStateSpec("own", PickleCoder())
-    WAITING = BagStateSpec("waiting", PickleCoder())
-    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
-
-    STEP = "verify_probes"
-
-    def __init__(self, threshold: float, horizon_seconds: int):
-        super().__init__(horizon_seconds)
-        self._threshold = threshold
-
-    def process(
-        self,
-        element,
-        own=beam.DoFn.StateParam(OWN),
-        waiting=beam.DoFn.StateParam(WAITING),
-        expire=beam.DoFn.TimerParam(EXPIRE),
-    ):
-        article_id, message = element
-        if isinstance(message, _Expected):
-            yield article_id, message
-            return
-        if isinstance(message, Admitted):
-            own.write((message.ref, message.shingles))
-            self.added.inc()
-            expire.set(self.expiry(message.ref.micros))
-            for probe in waiting.read():
-                yield self._verdict(message.ref, message.shingles, probe)
-            waiting.clear()
-            return
-        stored = own.read()
-        if stored is None:
-            waiting.add(message)
-            expire.set(self.expiry(message.ref.micros))
-            return
-        yield self._verdict(*stored, message)
-
-    def _verdict(self, ref: Ref, shingles: np.ndarray, probe: Probe):
-        score = similarity(shingles, probe.shingles)
-        match = Match(ref.order, ref.article_id, -score, "near")
-        return probe.ref.article_id, match if score >= self._threshold else None
-
-    @on_timer(EXPIRE)
-    def expire(self, own=beam.DoFn.StateParam(OWN), waiting=beam.DoFn.StateParam(WAITING)):
-        for probe in waiting.read():  # the candidate expired before it was seen here
-            yield probe.ref.article_id, None
-        if own.read() is not None:
-            self.expired.inc()
-        own.clear()
-        waiting.clear()
-
-
-class _KeepOrNameOriginal(beam.DoFn):
-    """Per article: once every verdict is in, keep it or name the earliest it duplicates."""
-
-    EXPECTED = ReadModifyWriteStateSpec("expected", PickleCoder())
-    VERDICTS = BagStateSpec("verdicts", PickleCoder())
-
-    def process(
-        self,
-        element,
-        expected=beam.DoFn.StateParam(EXPECTED),
-        verdicts=beam.DoFn.StateParam(VERDICTS),
-    ):
-        _, message = element
-        if isinstance(message, _Expected):
-            expected.write(message)
-        else:
-            verdicts.add(message)
-        wanted = expected.read()
-        got = list(verdicts.read())
-        if wanted is None or len(got) < wanted.verdicts:
-            return
-        expected.clear()
-        verdicts.clear()
-        matches = [m for m in (wanted.exact, *got) if m is not None]
-        if not matches:
-            yield wanted.article
-            return
-        match = min(matches)
-        yield duplicate(wanted.article, match)
 
 
 class StreamingDedupe(beam.PTransform):
@@ -377,24 +308,12 @@ class StreamingDedupe(beam.PTransform):
         self._horizon = horizon_seconds
 
     def expand(self, articles):
-        def keyed(fn: beam.DoFn) -> beam.ParDo:
-            return beam.ParDo(fn).with_input_types(_KEYED).with_output_types(_KEYED)
-
-        gated = (
-            articles
-            | "Key by id" >> beam.Map(lambda a: (a["article_id"], a)).with_output_types(_KEYED)
-            | "Admit first delivery"
-            >> keyed(_AdmitFirstDelivery(self._horizon)).with_outputs(DUPLICATES, main=_BANDS)
-        )
         decided = (
-            gated[_BANDS]
-            | "Find earlier in buckets" >> keyed(_FindEarlierInBuckets(self._horizon))
-            | "Probe near candidates" >> keyed(_ProbeNearCandidates())
-            | "Verify probes" >> keyed(_VerifyProbes(self._threshold, self._horizon))
-            | "Keep or name original"
-            >> beam.ParDo(_KeepOrNameOriginal())
+            articles
+            | "Fingerprint" >> beam.Map(_fingerprinted).with_output_types(_KEYED)
+            | "Decide in arrival order"
+            >> beam.ParDo(_DecideInArrivalOrder(self._threshold, self._horizon))
             .with_input_types(_KEYED)
             .with_outputs(DUPLICATES, main=UNIQUE)
         )
-        duplicates = (gated[DUPLICATES], decided[DUPLICATES]) | "Duplicates" >> beam.Flatten()
-        return DedupeResult(decided[UNIQUE], duplicates)
+        return DedupeResult(decided[UNIQUE], decided[DUPLICATES])
