@@ -109,6 +109,14 @@ def _texts(participants: list[dict]) -> set[str]:
             {"ministry"},
             {"rebels"},
         ),
+        # 'the pair' refers back to two people: a party judged
+        (
+            'The federation said excuses from the pair were "unacceptable".',
+            "REJECT",
+            'were "unacceptable',
+            {"federation"},
+            {"pair"},
+        ),
     ],
 )
 def test_reported_demand_or_judgement_of_a_party_is_its_event(
