@@ -12,7 +12,9 @@ and the maximum over the articles that yielded events, the cores the pipeline us
 (and so its CPU seconds per article) and the machine's load before the run (latency follows
 the other load on a small machine), then stops the pipeline. With ``--rates``, it steps
 through several rates on the same pipeline and prints the highest one it sustains (p95 under
-2 s). Every wait is bounded.
+2 s). With ``--idle SECONDS`` it first measures the cores the running pipeline uses while
+nothing is sent (polling, the runner's scheduling), and prints each rate's CPU an article
+also net of that idle cost. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -193,6 +195,13 @@ def run_step(producer, clock, proc, source, articles, run, rate, seconds, drain)
     )
 
 
+def idle_cores(clock, proc, seconds: float) -> float:
+    """The cores the pipeline uses for ``seconds`` while no article is sent."""
+    cpu_start, wall_start = tree_cpu_seconds(proc.pid), time.time()
+    clock.poll_until(wall_start + seconds)
+    return (tree_cpu_seconds(proc.pid) - cpu_start) / (time.time() - wall_start)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap-servers", required=True, help="Kafka broker, HOST:PORT.")
@@ -210,10 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--drain", type=float, default=30.0, help="Seconds to wait for late events (default 30)."
     )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.0,
+        help="Seconds to measure the pipeline's cores with nothing sent, after the warm-up "
+        "(default 0: not measured).",
+    )
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
-    if min(rates) <= 0 or args.seconds <= 0:
-        parser.error("rates and --seconds must be positive")
+    if min(rates) <= 0 or args.seconds <= 0 or args.idle < 0:
+        parser.error("rates and --seconds must be positive, --idle not negative")
     # Every step sends articles of its own: a text sent again would be a duplicate, no event.
     counts = [int(rate * args.seconds) for rate in rates]
     sample = load_sample(corpus_dir(args.corpus), sum(counts) + 50)
@@ -238,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         print(f"pipeline answered after {time.time() - started:.1f} s", flush=True)
+        idle = idle_cores(clock, proc, args.idle) if args.idle else None
+        if idle is not None:
+            print(f"idle for {args.idle:g} s: the pipeline used {idle:.2f} cores", flush=True)
         for i, rate in enumerate(rates):
             articles = sample.articles[sum(counts[:i]) : sum(counts[: i + 1])]
             step = run_step(
@@ -249,7 +268,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{step.articles} articles yielded events; produce-to-event latency "
                 f"p50 {step.p50:.2f} s, p95 {step.p95:.2f} s, max {step.worst:.2f} s; "
                 f"the pipeline (with Prism) used {step.cores:.2f} cores, "
-                f"{step.cpu_per_article:.3f} CPU s an article",
+                f"{step.cpu_per_article:.3f} CPU s an article"
+                + (
+                    f" ({(step.cores - idle) / rate:.3f} beyond the idle cost)"
+                    if idle is not None
+                    else ""
+                ),
                 flush=True,
             )
             if not step.sustained():
