@@ -65,9 +65,13 @@ def decode_body(body: bytes, writer_schema: Any, reader_schema: Any | None = Non
     return record
 
 
-def encode_single_object(record: Mapping[str, Any], schema: Any) -> bytes:
-    """Avro single-object encoding of ``record``."""
-    return SINGLE_OBJECT_MAGIC + fingerprint(schema) + encode_body(record, schema)
+def encode_single_object(
+    record: Mapping[str, Any], schema: Any, schema_fingerprint: bytes | None = None
+) -> bytes:
+    """Avro single-object encoding of ``record``; ``schema_fingerprint`` is ``schema``'s
+    (``fingerprint``), for callers that compute it once instead of per record."""
+    header = schema_fingerprint if schema_fingerprint is not None else fingerprint(schema)
+    return SINGLE_OBJECT_MAGIC + header + encode_body(record, schema)
 
 
 def decode_single_object(

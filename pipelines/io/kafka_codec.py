@@ -8,6 +8,7 @@ single-object encoding.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -35,6 +36,12 @@ def subject(topic: str) -> str:
     return f"{topic}-value"
 
 
+@functools.cache
+def schema_fingerprint(schema_name: str) -> bytes:
+    """The single-object fingerprint of schema ``schema_name``, computed once per process."""
+    return avro_wire.fingerprint(records.schema(schema_name))
+
+
 def encode_record(
     record: dict[str, Any],
     schema_name: str,
@@ -45,7 +52,7 @@ def encode_record(
     else Avro single-object encoding."""
     schema = records.schema(schema_name)
     if registry is None:
-        return avro_wire.encode_single_object(record, schema)
+        return avro_wire.encode_single_object(record, schema, schema_fingerprint(schema_name))
     if topic is None:
         raise ValueError("a topic is needed to register the schema's subject")
     schema_id = registry.register(subject(topic), schema_text(schema_name))
@@ -66,7 +73,7 @@ def decode_record(
         kind = avro_wire.framing(value)
         if kind == "single_object":
             return avro_wire.decode_single_object(
-                value, {avro_wire.fingerprint(reader): reader}, reader
+                value, {schema_fingerprint(schema_name): reader}, reader
             )
         if kind == "confluent":
             lookup = registry.schema if registry is not None else (lambda _id: reader)
