@@ -147,17 +147,23 @@ def reuse_flink_workers(options: PipelineOptions) -> None:
     (deploy/local/flink.sh)."""
     portable = options.view_as(PortableOptions)
     if (
-        (options.view_as(StandardOptions).runner or "").rsplit(".", 1)[-1] in JOB_SERVER_RUNNERS
+        runner_class(options) in JOB_SERVER_RUNNERS
         and not options.view_as(StandardOptions).streaming
         and not portable.environment_cache_millis
     ):
         portable.environment_cache_millis = FLINK_BATCH_ENVIRONMENT_CACHE_MS
 
 
+def runner_class(options: PipelineOptions) -> str:
+    """The runner's class name (``FlinkRunner``, also for a dotted path); DirectRunner when
+    none is given."""
+    return (options.view_as(StandardOptions).runner or "DirectRunner").rsplit(".", 1)[-1]
+
+
 def runner_name(options: PipelineOptions) -> str:
     """The runner as a reader knows it: the in-process DirectRunner runs batch pipelines on
     the FnApiRunner and streaming ones on Prism."""
-    runner = (options.view_as(StandardOptions).runner or "DirectRunner").rsplit(".", 1)[-1]
+    runner = runner_class(options)
     if runner == "DirectRunner":
         return (
             "the DirectRunner (Prism)"
