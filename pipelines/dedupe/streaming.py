@@ -86,7 +86,7 @@ class Fingerprinted(NamedTuple):
     shingles: bytes  # sorted unique uint32 shingle hashes
 
 
-class Entry(NamedTuple):
+class HeldArticle(NamedTuple):
     """A recent article as the state holds it."""
 
     order: int  # arrival order: first seen first
@@ -116,13 +116,13 @@ def _shingles(packed: bytes) -> np.ndarray:
 class _Index:
     """The live entries of the bag, by bucket key and by id, and by expiry for the timer."""
 
-    def __init__(self, token: bytes, expired_through: int, entries: Iterable[Entry], horizon):
+    def __init__(self, token: bytes, expired_through: int, entries: Iterable[HeldArticle], horizon):
         self.token = token
         self.expired_through = expired_through
         self.horizon = horizon  # micros
-        self.by_key: dict[str, dict[int, Entry]] = {}
-        self.by_id: dict[str, Entry] = {}
-        self.by_expiry: list[tuple[int, int, Entry]] = []
+        self.by_key: dict[str, dict[int, HeldArticle]] = {}
+        self.by_id: dict[str, HeldArticle] = {}
+        self.by_expiry: list[tuple[int, int, HeldArticle]] = []
         self.stored = 0  # entries in the bag, expired ones not yet rewritten included
         self.next_order = 0
         for entry in sorted(entries):
@@ -131,16 +131,16 @@ class _Index:
             if self.expiry(entry) > expired_through:
                 self.add(entry)
 
-    def expiry(self, entry: Entry) -> int:
+    def expiry(self, entry: HeldArticle) -> int:
         return entry.micros + self.horizon + _GRACE_MICROS
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: HeldArticle) -> None:
         for key in entry.keys:
             self.by_key.setdefault(key, {})[entry.order] = entry
         self.by_id[entry.article_id] = entry
         heapq.heappush(self.by_expiry, (self.expiry(entry), entry.order, entry))
 
-    def expire(self, through: int) -> list[Entry]:
+    def expire(self, through: int) -> list[HeldArticle]:
         """Drops the entries expiring at or before ``through`` (micros); returns them."""
         self.expired_through = max(self.expired_through, through)
         gone = []
@@ -156,7 +156,7 @@ class _Index:
                 del self.by_id[entry.article_id]
         return gone
 
-    def live(self) -> list[Entry]:
+    def live(self) -> list[HeldArticle]:
         return sorted(e for _, _, e in self.by_expiry)
 
     def earliest_expiry(self) -> int | None:
@@ -224,7 +224,7 @@ class _DecideInArrivalOrder(beam.DoFn):
             yield duplicate(article)
             return
         match = self._earliest_match(index, micros, keys, _shingles(packed))
-        entry = Entry(index.next_order, article["article_id"], micros, keys, packed)
+        entry = HeldArticle(index.next_order, article["article_id"], micros, keys, packed)
         index.next_order += 1
         if index.expiry(entry) > index.expired_through:  # else it is past its horizon already
             entries.add(entry)
@@ -241,7 +241,7 @@ class _DecideInArrivalOrder(beam.DoFn):
     def _earliest_match(self, index: _Index, micros: int, keys, shingles) -> Match | None:
         exact_key, *band_keys = keys
 
-        def recent(key: str) -> Iterable[Entry]:
+        def recent(key: str) -> Iterable[HeldArticle]:
             bucket = index.by_key.get(key, {})
             return (e for e in bucket.values() if abs(e.micros - micros) <= self._horizon)
 
