@@ -19,7 +19,7 @@ ARGUMENT_ROLES = ("subject", "object", "prep")  # the positions a sense restrict
 
 
 @dataclass(frozen=True)
-class Entry:
+class LexiconEntry:
     """What a trigger means: a PLOVER type with its mode and contexts.
 
     ``type`` None is another sense of the word that names no event ("release a statement"):
@@ -45,7 +45,7 @@ class Pattern:
     """A CAMEO verb pattern: what the verb's subject, particle, object and prepositional
     phrases must be for the pattern's meaning to apply (absent parts: anything)."""
 
-    entry: Entry
+    entry: LexiconEntry
     subject: Phrase | None = None
     particle: str | None = None
     object: Phrase | None = None
@@ -82,10 +82,10 @@ class Obligation:
 
     aux: frozenset[str]
     governors: frozenset[str]
-    entry: Entry
+    entry: LexiconEntry
 
 
-NO_OBLIGATION = Obligation(frozenset(), frozenset(), Entry(type=None))
+NO_OBLIGATION = Obligation(frozenset(), frozenset(), LexiconEntry(type=None))
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,10 @@ class Wishes:
 
     governors: frozenset[str]
     perception: frozenset[str]
-    entry: Entry
+    entry: LexiconEntry
 
 
-NO_WISHES = Wishes(frozenset(), frozenset(), Entry(type=None))
+NO_WISHES = Wishes(frozenset(), frozenset(), LexiconEntry(type=None))
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Evaluations:
     is the speaker's event of the word's entry (ACCUSE, REJECT) on the one judged."""
 
     copulas: frozenset[str]
-    words: dict[str, Entry]
+    words: dict[str, LexiconEntry]
 
 
 NO_EVALUATIONS = Evaluations(frozenset(), {})
@@ -122,10 +122,10 @@ class Lexicon:
 
     version: str
     quad_class: dict[str, int]
-    verbs: dict[str, Entry]
-    phrasal_verbs: dict[str, Entry]
-    verb_object: dict[str, Entry]
-    nouns: dict[str, Entry]
+    verbs: dict[str, LexiconEntry]
+    phrasal_verbs: dict[str, LexiconEntry]
+    verb_object: dict[str, LexiconEntry]
+    nouns: dict[str, LexiconEntry]
     support_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     control_verbs: dict[str, str]
@@ -154,10 +154,10 @@ class LexiconError(ValueError):
     """The lexicon file is not valid."""
 
 
-def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> Entry:
+def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> LexiconEntry:
     if spec.get("type") is not None and spec.get("type") not in types:
         raise LexiconError(f"{where}: unknown PLOVER type {spec.get('type')!r}")
-    return Entry(
+    return LexiconEntry(
         type=spec.get("type"),
         mode=spec.get("mode"),
         contexts=tuple(spec.get("contexts", ())),
@@ -170,7 +170,7 @@ def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> Entry:
     )
 
 
-def _entries(table: dict[str, Any], types: dict[str, int], section: str) -> dict[str, Entry]:
+def _entries(table: dict[str, Any], types: dict[str, int], section: str) -> dict[str, LexiconEntry]:
     return {key.lower(): _entry(spec, types, f"{section}[{key!r}]") for key, spec in table.items()}
 
 
@@ -299,7 +299,7 @@ def _override(data: dict[str, Any], section: str) -> dict[str, Any] | None:
     return spec
 
 
-def _typed_entry(spec: dict[str, Any], types: dict[str, int], section: str) -> Entry:
+def _typed_entry(spec: dict[str, Any], types: dict[str, int], section: str) -> LexiconEntry:
     entry = _entry(spec, types, section)
     if entry.type is None:
         raise LexiconError(f"{section}: needs a type")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from pipelines.extract.lexicon import Entry, Lexicon
+from pipelines.extract.lexicon import Lexicon, LexiconEntry
 from pipelines.extract.participants import descend_partitive
 from pipelines.extract.patterns import (
     OBJECT_DEPS,
@@ -39,7 +39,7 @@ class Trigger:
 
     anchor: Token
     words: tuple[Token, ...]
-    entry: Entry
+    entry: LexiconEntry
     kind: str  # phrasal, verb_object, pattern, support, verb, noun
     object: Token | None = None
 
@@ -148,7 +148,7 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
     return Trigger(verb, (verb,), entry, "verb")
 
 
-def _event_noun(noun: Token, lex: Lexicon) -> Entry | None:
+def _event_noun(noun: Token, lex: Lexicon) -> LexiconEntry | None:
     """The event an object noun names, itself or through a compound ('a mediation effort')."""
     entry = lex.nouns.get(noun.lemma_.lower())
     if entry is not None:

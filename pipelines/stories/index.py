@@ -21,7 +21,7 @@ MAX_POSTING = 500
 
 
 @dataclass(frozen=True)
-class Entry:
+class IndexedArticle:
     """What the index keeps of an article: enough to be matched and to name its story."""
 
     article_id: str
@@ -40,18 +40,18 @@ class StoryIndex:
     def __init__(self, window_seconds: float, threshold: float) -> None:
         self.window = window_seconds
         self.threshold = threshold
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, IndexedArticle] = {}
         self._postings: dict[str, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: IndexedArticle) -> None:
         self.entries[entry.article_id] = entry
         for key in candidate_keys(entry.vector):
             self._postings[key].add(entry.article_id)
 
-    def best_match(self, seconds: float, vector: Vector) -> Entry | None:
+    def best_match(self, seconds: float, vector: Vector) -> IndexedArticle | None:
         """The most similar indexed article within the window at or above the threshold
         (ties: the earlier, then the smaller id)."""
         candidates: set[str] = set()
@@ -78,7 +78,7 @@ class StoryIndex:
             return self.entries[article_id].story_id
         match = self.best_match(seconds, vector)
         story_id = match.story_id if match else new_story_id(article_id)
-        self.add(Entry(article_id, story_id, seconds, vector))
+        self.add(IndexedArticle(article_id, story_id, seconds, vector))
         return story_id
 
     def expire(self, before_seconds: float) -> int:

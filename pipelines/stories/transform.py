@@ -77,7 +77,7 @@ def _batch_stories(keyed, window_seconds: float, threshold: float):
 class _StreamingStories(beam.DoFn):
     """The story decision on one key, with the window's articles in state."""
 
-    ENTRIES = BagStateSpec("entries", PickleCoder())  # (held until, micros; Entry)
+    ENTRIES = BagStateSpec("entries", PickleCoder())  # (held until, micros; IndexedArticle)
     ADDED = ReadModifyWriteStateSpec("added", PickleCoder())  # entries added so far
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
