@@ -14,7 +14,8 @@ the other load on a small machine), then stops the pipeline. With ``--rates``, i
 through several rates on the same pipeline and prints the highest one it sustains (p95 under
 2 s). With ``--idle SECONDS`` it first measures the cores the running pipeline uses while
 nothing is sent (polling, the runner's scheduling), and prints each rate's CPU an article
-also net of that idle cost. Every wait is bounded.
+also net of that idle cost. Arguments after ``--`` go to ``pipelines.run``. Every wait is
+bounded.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def create_topics(servers: str, names: list[str], partitions: int) -> None:
         admin.close()
 
 
-def start_pipeline(servers: str, source: str, sink: str, log_path: Path) -> subprocess.Popen:
+def start_pipeline(
+    servers: str, source: str, sink: str, log_path: Path, extra: list[str]
+) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -68,6 +71,7 @@ def start_pipeline(servers: str, source: str, sink: str, log_path: Path) -> subp
         f"--consumer_group={source}",
         "--start_offset=earliest",
         "--output_dir=",
+        *extra,
     ]
     log = log_path.open("wb")
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -226,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         help="Seconds to measure the pipeline's cores with nothing sent, after the warm-up "
         "(default 0: not measured).",
     )
+    parser.add_argument(
+        "pipeline_args", nargs="*", help="after --: extra arguments of pipelines.run"
+    )
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
     if min(rates) <= 0 or args.seconds <= 0 or args.idle < 0:
@@ -240,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     create_topics(args.bootstrap_servers, [source], args.partitions)
     create_topics(args.bootstrap_servers, [sink], 1)
     log_path = Path(tempfile.gettempdir()) / f"{run}-pipeline.log"
-    proc = start_pipeline(args.bootstrap_servers, source, sink, log_path)
+    proc = start_pipeline(args.bootstrap_servers, source, sink, log_path, args.pipeline_args)
     producer = KafkaProducer(bootstrap_servers=args.bootstrap_servers, linger_ms=0)
     clock = EventClock(args.bootstrap_servers, sink)
     steps: list[Step] = []

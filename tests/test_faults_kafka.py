@@ -381,16 +381,23 @@ def test_job_carries_on_through_a_broker_outage(broker, prism, reference, tmp_pa
         producer.join(timeout=5)
     figures = account(topics, readers, reference)
     # The job's progress lines give running totals: they never go back, and they count reads.
-    reads = read_counts(job.log.read_text())
+    log = job.log.read_text()
+    reads = read_counts(log)
     assert reads and reads == sorted(reads) and reads[-1] > 0, reads
-    # The first event the job wrote after the restart, by the broker's record timestamps.
-    next_event = min(t for t in readers["events"].timestamps if t >= restarted_at) - restarted_at
+    # How many times the source found a partition's consumer stuck and replaced it.
+    replaced = log.count("; reconnecting")
+    # The first event the job wrote after the restart, by the records' timestamps (their
+    # creation by the job's producer). None when the job had created every event before the
+    # broker was back: its producer held them through the outage.
+    after = [t - restarted_at for t in readers["events"].timestamps if t >= restarted_at]
+    next_event = f"{min(after):.0f} s" if after else "none (all held by the job's producer)"
     for reader in readers.values():
         reader.close()
     print(
         f"\nbroker outage of {OUTAGE_SECONDS} s: first events after {first:.0f} s; "
-        f"{before} articles covered before the outage; first event written {next_event:.0f} s "
-        f"after the broker restarted, every article covered {all_covered:.0f} s after it"
+        f"{before} articles covered before the outage; first event created after the "
+        f"broker restarted: {next_event}, every article covered {all_covered:.0f} s after it; "
+        f"stuck consumers replaced: {replaced}"
     )
     print("figures:", figures)
 

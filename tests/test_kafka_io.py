@@ -10,6 +10,9 @@ from pathlib import Path
 
 import apache_beam as beam
 import pytest
+from apache_beam.io.restriction_trackers import OffsetRange
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from kafka import KafkaConsumer, TopicPartition
@@ -20,9 +23,17 @@ from pipelines import records
 from pipelines.consume import consume
 from pipelines.io.avro_wire import fingerprint
 from pipelines.io.files import ARTICLES, parse_file
+from pipelines.io.kafka_clients import PLAINTEXT
 from pipelines.io.kafka_codec import encode_record
 from pipelines.io.kafka_sink import WriteToKafka
-from pipelines.io.kafka_source import ReadArticlesFromKafka
+from pipelines.io.kafka_source import (
+    UNBOUNDED_STOP,
+    PartitionSpec,
+    ReadArticlesFromKafka,
+    _InOrderOffsetTracker,
+    _ReadPartition,
+)
+from pipelines.io.registry_security import RegistrySecurity
 from pipelines.produce import article_files
 
 pytestmark = pytest.mark.kafka
@@ -272,3 +283,38 @@ def test_consume_tool_prints_decoded_events_and_reports_undecodable_ones(kafka):
     )
     assert one.returncode == 0, one.stderr
     assert one.stdout.startswith("0@0 e1 AGREE (quad 1) Japan -> - [agreed] 2025-11-03")
+
+
+def _read_unbounded(fn, spec, start: int) -> list[int]:
+    """One ``process`` call of the source's partition reader from ``start``, as a runner
+    makes it; returns the offsets of the articles it emitted."""
+    tracker = RestrictionTrackerView(
+        ThreadsafeRestrictionTracker(_InOrderOffsetTracker(OffsetRange(start, UNBOUNDED_STOP)))
+    )
+    outputs = fn.process(spec, tracker=tracker, watermark=ManualWatermarkEstimator(None))
+    return [o.value.value["position"]["offset"] for o in outputs if o.tag == ARTICLES]
+
+
+def test_unbounded_reader_replaces_a_consumer_that_fetches_no_more(kafka):
+    topic = create_topic(kafka, "stall")
+    send(topic, [(0, article_json(n)) for n in range(3)])
+    fn = _ReadPartition(BOOTSTRAP, "g-stall", False, None, PLAINTEXT, RegistrySecurity(), 0.5)
+    fn.setup()
+    try:
+        spec, tp = PartitionSpec(topic, 0, 0, UNBOUNDED_STOP), TopicPartition(topic, 0)
+        read = []
+        deadline = time.monotonic() + 30
+        while len(read) < 3 and time.monotonic() < deadline:
+            read += _read_unbounded(fn, spec, len(read))
+        assert read == [0, 1, 2]
+        # A paused partition fetches nothing, as the consumer stuck after a broker restart did.
+        stuck = fn._readers[tp]
+        stuck.pause(tp)
+        send(topic, [(0, article_json(n)) for n in range(3, 5)])
+        deadline = time.monotonic() + 30
+        while len(read) < 5 and time.monotonic() < deadline:
+            read += _read_unbounded(fn, spec, len(read))
+        assert read == [0, 1, 2, 3, 4]
+        assert fn._readers[tp] is not stuck
+    finally:
+        fn.teardown()

@@ -60,6 +60,10 @@ MAX_POLL_RECORDS = 500
 # Unbounded mode: when an idle partition is polled again, and when one is after a KafkaError.
 IDLE_RESUME_SECONDS = 0.2
 ERROR_RESUME_SECONDS = 5
+# Unbounded mode: how often a partition that polls empty is checked against the broker's end
+# offset; a reader that stands below it at two checks is stuck and is replaced.
+STALL_SECONDS = 10
+STALL_CHECK_TIMEOUT_MS = 2000
 
 
 class PartitionSpec(NamedTuple):
@@ -197,6 +201,7 @@ class _ReadPartition(beam.DoFn):
         schema_registry_url: str | None,
         security: KafkaSecurity,
         registry_security: RegistrySecurity,
+        stall_seconds: float = STALL_SECONDS,
     ) -> None:
         self._servers = bootstrap_servers
         self._group = group
@@ -204,11 +209,18 @@ class _ReadPartition(beam.DoFn):
         self._registry_url = schema_registry_url
         self._security = security
         self._registry_security = registry_security
+        self._stall_seconds = stall_seconds
         self._marks = True
 
     def setup(self) -> None:
         # One consumer per partition, assigned once (see _reader_at).
         self._readers: dict[TopicPartition, KafkaConsumer] = {}
+        # For the stall check (_replace_if_stuck): since when each partition's polls have
+        # found nothing, where a check last found records unread past the reader, and the
+        # (position, end) at which its reader was last replaced.
+        self._empty_since: dict[TopicPartition, float] = {}
+        self._unread: dict[TopicPartition, int] = {}
+        self._replaced_at: dict[TopicPartition, tuple[int, int]] = {}
         self._registry = (
             SchemaRegistry(self._registry_url, security=self._registry_security)
             if self._registry_url
@@ -260,6 +272,9 @@ class _ReadPartition(beam.DoFn):
         read = _Progress(marked=tracker.current_restriction().start)
         while not read.done:
             messages = self._poll(reader, tp)
+            if messages != []:
+                # The stall clock runs only while polls reach the broker and find nothing.
+                self._empty_since.pop(tp, None)
             if messages is None:
                 # The broker is away: resume later rather than fail the bundle (and the job).
                 tracker.defer_remainder(Duration(seconds=ERROR_RESUME_SECONDS))
@@ -330,6 +345,50 @@ class _ReadPartition(beam.DoFn):
                 yield self._read_mark(element, read.marked, stop, [], read.ts)
         elif not self._bounded:
             self._advance_watermark(watermark, Timestamp.now())
+            self._replace_if_stuck(reader, tp)
+
+    def _replace_if_stuck(self, reader: KafkaConsumer, tp: TopicPartition) -> None:
+        """Drops the partition's reader when two checks of the broker, ``stall_seconds``
+        apart, both find records past its position, and it has read nothing in between.
+
+        A consumer was seen to fetch nothing more after a broker restart, for minutes, with
+        the records on the broker (a known failure of Kafka clients that keep their
+        connections and fetch state across an outage). The next ``process`` call opens a
+        fresh consumer at the restriction's position. Two checks, not one, because the first
+        poll after an outage may find nothing yet while the broker already has records. A
+        reader replaced at the same position and end offset before is kept: the gap is then
+        no stall (a transaction marker, say, that no poll returns).
+        """
+        now = time.monotonic()
+        if now - self._empty_since.setdefault(tp, now) < self._stall_seconds:
+            return
+        self._empty_since[tp] = now  # asks the broker at most once a period
+        try:
+            end = reader.end_offsets([tp], timeout_ms=STALL_CHECK_TIMEOUT_MS)[tp]
+            position = reader.position(tp, timeout_ms=STALL_CHECK_TIMEOUT_MS)
+        except KafkaError:
+            self._unread.pop(tp, None)  # the broker is away: polls ride that out on their own
+            return
+        if end <= position or self._replaced_at.get(tp) == (position, end):
+            self._unread.pop(tp, None)
+            return
+        if self._unread.get(tp) != position:
+            self._unread[tp] = position  # stuck if it still stands here at the next check
+            return
+        log.warning(
+            "reading %s/%d: nothing read at offset %d for %.0f s while the broker has records "
+            "up to %d; reconnecting",
+            tp.topic,
+            tp.partition,
+            position,
+            self._stall_seconds,
+            end,
+        )
+        self._replaced_at[tp] = (position, end)
+        del self._readers[tp]
+        self._empty_since.pop(tp)
+        self._unread.pop(tp)
+        reader.close()
 
     @staticmethod
     def _read_mark(
