@@ -422,3 +422,27 @@ def test_suspecting_a_party_is_an_accusation(extract):
     )
     assert e["trigger"]["lemma"] == "suspect"
     assert extract("I suspect it will rain.") == []
+
+
+# an act of force as the subject of a verb of force: the act killed, its actor is unsaid
+@pytest.mark.parametrize(
+    "text, recipient",
+    [
+        ("A suicide bombing killed 20 people.", "20 people"),
+        ("The attack wounded five soldiers.", "five soldiers"),
+    ],
+)
+def test_act_of_force_as_subject_is_an_assault_without_actor(extract, text, recipient):
+    [e] = _of_type(extract(text), "ASSAULT")
+    assert (e["actor"], _texts(e["recipient"])) == ([], {recipient})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The derailment killed seven passengers.",  # an accident, no event noun of force
+        "The storm killed five people.",
+    ],
+)
+def test_accident_as_subject_of_a_verb_of_force_is_no_event(extract, text):
+    assert extract(text) == []

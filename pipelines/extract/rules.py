@@ -309,7 +309,26 @@ class SentenceExtractor:
         names = {p["canonical"] for p in actors}
         recipients = [p for p in recipients if p["canonical"] not in names]
         named = actor_token is not None and self._names_party(actor_token)
+        act = self._act_of_force(trigger)
+        if act is not None and not (named or self._party(actors)):
+            # "the suicide bombing killed 20": the act killed, its actor is unsaid
+            return [], recipients, args.location(verb), False
         return actors, recipients, args.location(verb), named
+
+    def _act_of_force(self, trigger: Trigger) -> Token | None:
+        """The subject of an active verb of force when it is itself an event noun of force
+        ("a suicide bombing killed 20 people", "the air strikes wounded dozens"): the act
+        that killed, whose actor is unsaid or named in the noun's phrase; else None."""
+        verb = trigger.anchor
+        if trigger.nominal or self.lex.quad_class[trigger.entry.type] != 4:
+            return None
+        subject = args.subject(verb) if not args.is_passive(verb) else None
+        if subject is None or subject.pos_ != "NOUN":
+            return None
+        entry = self.lex.nouns.get(singular(subject.lemma_.lower()))
+        if entry is None or entry.type is None or entry.requires_object:
+            return None
+        return subject if self.lex.quad_class[entry.type] == 4 else None
 
     def _wisher(
         self, trigger: Trigger, i: int, actors: list[Participant]
@@ -383,9 +402,11 @@ class SentenceExtractor:
         if not (self._meaningful(actors) or self._meaningful(recipients)):
             return None
         force = self.lex.quad_class[trigger.entry.type] == 4
-        if not actors and not (force if trigger.nominal else args.is_passive(trigger.anchor)):
-            # only a passive clause may leave its actor unsaid, and a nominal act of force
-            # with its target ("the arrest of the opposition leader", "an attack on Kabul")
+        unsaid = args.is_passive(trigger.anchor) or self._act_of_force(trigger) is not None
+        if not actors and not (force if trigger.nominal else unsaid):
+            # only a passive clause or an act of force as subject ("the bombing killed 20")
+            # may leave the actor unsaid, and a nominal act of force with its target ("the
+            # arrest of the opposition leader", "an attack on Kabul")
             return None
         if not actors and trigger.nominal and not self._party(recipients):
             return None
