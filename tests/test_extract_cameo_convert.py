@@ -272,3 +272,22 @@ def test_command_reads_a_valences_file(tmp_path):
     out = tmp_path / "lexicon.json"
     assert main([*argv, "--overrides", str(overrides), "--output", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["valences"]["disgrace"] == -2.2
+
+
+def test_whole_blocks_make_every_member_trigger_but_those_kept_out():
+    whole = {
+        "codes": ["080"],
+        "reason": "true synonyms",
+        "exclude": [{"reason": "another sense", "verbs": ["unloose"]}],
+    }
+    overrides = {**OVERRIDES, "overrides": [], "whole_blocks": whole}
+    doc, _ = convert(VERBS.splitlines(), MAPPING.splitlines(), [], [], overrides)
+    lex = parse_lexicon(doc)
+    assert lex.verbs["free"].type == "CONCEDE" and lex.verbs["free"].needs_target  # 080
+    assert lex.verbs["release"].type == "RETREAT"  # its own code still wins
+    assert "unloose" not in lex.verbs and "whole_blocks" not in doc
+    for bad in ({**whole, "reason": ""}, {**whole, "exclude": [{"verbs": ["free"]}]}):
+        with pytest.raises(ConvertError, match="whole_blocks"):
+            convert(
+                VERBS.splitlines(), MAPPING.splitlines(), [], [], {**overrides, "whole_blocks": bad}
+            )

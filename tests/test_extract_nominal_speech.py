@@ -446,3 +446,14 @@ def test_act_of_force_as_subject_is_an_assault_without_actor(extract, text, reci
 )
 def test_accident_as_subject_of_a_verb_of_force_is_no_event(extract, text):
     assert extract(text) == []
+
+
+# the members of CAMEO's block of criticising (111) are verbs of blame on their own
+def test_verb_of_the_denouncing_block_is_blame_of_a_party(extract):
+    [e] = extract("The court rebuked the government for the delay.")
+    assert (e["event_type"], _texts(e["actor"]), _texts(e["recipient"])) == (
+        "ACCUSE",
+        {"court"},
+        {"government"},
+    )
+    assert extract("She lectured at the university.") == []  # kept out: another sense

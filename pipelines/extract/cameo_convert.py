@@ -29,6 +29,9 @@ What is taken from the upstream files (formats in PETRARCH2's ``petrarch2-dictio
 - the head nouns of the agent phrases (minister, police, rebel, ...) become ``agent_nouns``:
   an event's actor must be a named party or one of these (``rules.py``), as PETRARCH codes
   only sentences whose actors its dictionaries know;
+- the members of the blocks whose code the overrides' ``whole_blocks`` name (CAMEO 111,
+  "denounce": berate, castigate, lambaste, rebuke) trigger alone with the block's code,
+  like its head verb, but for the members kept out with their reason;
 - the word valences of VADER's evaluative lexicon (``--valences``, by default the installed
   vaderSentiment package's ``vader_lexicon.txt``) become ``valences``, less the overrides'
   ``evaluations.valences.exclude`` groups: they weigh reported judgements said without a
@@ -62,7 +65,9 @@ PREPOSITIONS = frozenset(
     " towards between among across near within without".split()
 )
 SLOTS = frozenset("$+^%")
-HAND_ONLY = frozenset({"overrides", "cameo_codes", "deverbal_nouns"})  # not copied as they are
+HAND_ONLY = frozenset(
+    {"overrides", "cameo_codes", "deverbal_nouns", "whole_blocks"}
+)  # not copied as they are
 VALENCE_WORD = re.compile(r"[a-z]+")  # VADER's lexicon also holds emoticons and slang
 LICENSE_NOTE = (
     "Derived from PETRARCH2's CAMEO.2.0.txt, Phoenix.discards.txt and Phoenix.agents.txt "
@@ -94,6 +99,23 @@ def parse_valences(lines: Iterable[str]) -> dict[str, float]:
         if VALENCE_WORD.fullmatch(parts[0]):
             out[parts[0]] = valence
     return out
+
+
+def whole_blocks(overrides: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The CAMEO codes whose blocks' members are true synonyms of the head verb and trigger
+    alone with the block's code (the overrides' ``whole_blocks``: "berate", "lambaste",
+    "rebuke" in the block of "denounce"), and the members kept out, each group with its
+    reason (another sense: "lecture" at a university)."""
+    spec = overrides.get("whole_blocks")
+    if spec is None:
+        return frozenset(), frozenset()
+    groups = spec.get("exclude", ())
+    if not str(spec.get("reason", "")).strip() or not spec.get("codes"):
+        raise ConvertError("whole_blocks: needs codes and a reason")
+    if any(not str(g.get("reason", "")).strip() for g in groups):
+        raise ConvertError("whole_blocks: each exclude group needs a reason")
+    kept_out = frozenset(v.lower() for g in groups for v in g.get("verbs", ()))
+    return frozenset(spec["codes"]), kept_out
 
 
 def evaluation_valences(valences: dict[str, float], spec: dict[str, Any]) -> dict[str, float]:
@@ -415,6 +437,7 @@ def convert(
     for code, spec in overrides.get("cameo_codes", {}).items():
         mapping[code] = Meaning(spec["type"], spec.get("mode"), tuple(spec.get("contexts", ())))
     synsets, blocks, skipped = parse_verbs(verb_lines)
+    whole, kept_out = whole_blocks(overrides)
     verbs: dict[str, dict[str, Any]] = {}
     phrasal: dict[str, dict[str, Any]] = {}
     patterns: dict[str, list[dict[str, Any]]] = {}
@@ -427,7 +450,8 @@ def convert(
             entry = _entry(meaning_of(p["cameo"], mapping), p["cameo"])
             converted.append({**{k: v for k, v in p.items() if k != "cameo"}, **entry})
         for lemma, own in block.verbs:
-            code = own or (block.code if lemma == block.head else None)
+            member = block.code in whole and lemma not in kept_out
+            code = own or (block.code if lemma == block.head or member else None)
             meaning = meaning_of(code, mapping)
             if meaning is not None:
                 verbs.setdefault(lemma, {**_entry(meaning, code), "needs_target": True})
