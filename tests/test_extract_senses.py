@@ -185,3 +185,35 @@ def _assert_refused(data: dict, section: str, change, message: str) -> None:
 def test_a_news_outlet_reports_and_does_not_demand(extract):
     assert extract("The state news agency said the minister must resign.") == []
     assert "REQUEST" in _types(extract("The opposition said the minister must resign."))
+
+
+# sense shifts: a plan, policy or decision attacked is verbal blame, not force
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Labour attacked the government's tax plans.",
+        "The Tories attacked Labour over its plans for schools.",
+    ],
+)
+def test_proposal_argument_makes_an_attack_verbal_blame(extract, text):
+    assert _types(extract(text)) == {"ACCUSE"}
+
+
+def test_attack_on_a_place_stays_force(extract):
+    assert _types(extract("Rebels attacked a police station in the north.")) == {"ASSAULT"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r.update(reason=""), "no reason"),
+        (lambda r: r.update(classes=["nonsense"]), "unknown argument class"),
+        (lambda r: r.update(to={"type": None}), "needs a type"),
+        (lambda r: r.pop("to"), "needs types, classes and to"),
+    ],
+)
+def test_sense_shifts_are_validated(data, change, message):
+    bad = copy.deepcopy(data)
+    change(bad["sense_shifts"][0])
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(bad)

@@ -124,6 +124,16 @@ NO_EVALUATIONS = Evaluations(frozenset(), {})
 
 
 @dataclass(frozen=True)
+class SenseShift:
+    """A trigger of one of ``types`` with an argument of ``words`` in a role is the other
+    sense ``entry``: "attacked the government's plans" is verbal (ACCUSE), not ASSAULT."""
+
+    types: frozenset[str]
+    roles: dict[str, frozenset[str]]
+    entry: LexiconEntry
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Trigger tables, keyed by lemma (phrases: lemmas joined by one space)."""
 
@@ -151,6 +161,7 @@ class Lexicon:
     outlet_nouns: frozenset[str] = frozenset()  # heads of news outlets: reporters, not actors
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    sense_shifts: tuple[SenseShift, ...] = ()
     obligation: Obligation = NO_OBLIGATION
     wishes: Wishes = NO_WISHES
     evaluations: Evaluations = NO_EVALUATIONS
@@ -267,6 +278,32 @@ def _argument_classes(data: dict[str, Any]) -> dict[str, frozenset[str]]:
         name: frozenset(singular(w.lower()) for w in words)
         for name, words in data.get("argument_classes", {}).items()
     }
+
+
+def _sense_shifts(data: dict[str, Any], types: dict[str, int]) -> tuple[SenseShift, ...]:
+    """``sense_shifts``: rules like ``sense_restrictions`` whose argument classes turn the
+    trigger into the ``to`` entry instead of stopping it."""
+    classes = _argument_classes(data)
+    out = []
+    for n, rule in enumerate(data.get("sense_shifts", ())):
+        where = f"sense_shifts[{n}]"
+        if not str(rule.get("reason", "")).strip():
+            raise LexiconError(f"{where}: no reason")
+        if not rule.get("types") or not rule.get("classes") or not rule.get("to"):
+            raise LexiconError(f"{where}: needs types, classes and to")
+        roles = rule.get("roles", ARGUMENT_ROLES)
+        for kind, names, known in (
+            ("PLOVER type", rule["types"], types),
+            ("argument role", roles, ARGUMENT_ROLES),
+            ("argument class", rule["classes"], {c for c, words in classes.items() if words}),
+        ):
+            for name in names:
+                if name not in known:
+                    raise LexiconError(f"{where}: unknown {kind} {name!r}")
+        words = frozenset().union(*(classes[c] for c in rule["classes"]))
+        entry = _typed_entry(rule["to"], types, f"{where}.to")
+        out.append(SenseShift(frozenset(rule["types"]), {r: words for r in roles}, entry))
+    return tuple(out)
 
 
 def _other_senses(
@@ -435,6 +472,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             party_words=_party_words(data, synsets),
             outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
             other_senses=_other_senses(data, types),
+            sense_shifts=_sense_shifts(data, types),
             obligation=_obligation(data, types),
             wishes=_wishes(data, types),
             evaluations=_evaluations(data, types),

@@ -13,7 +13,7 @@ type restricts (``sense_restrictions``: "beat its profit forecast", "gave the im
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
@@ -67,9 +67,25 @@ def _particles(verb: Token) -> list[Token]:
 
 def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
     found = _verb_meaning(verb, lex)
-    if found is None or found.entry.type is None or _other_sense(found, lex):
+    if found is None or found.entry.type is None:
         return None
-    return found
+    found = _shifted(found, lex)
+    return None if _other_sense(found, lex) else found
+
+
+def _shifted(trigger: Trigger, lex: Lexicon) -> Trigger:
+    """The trigger in the sense a ``sense_shifts`` rule gives it for one of its arguments
+    ("attacked the plans": ACCUSE), else itself."""
+    arguments = None
+    for shift in lex.sense_shifts:
+        if trigger.entry.type not in shift.types:
+            continue
+        arguments = arguments or _arguments(trigger.anchor)
+        if any(
+            forms(t) & shift.roles.get(r, frozenset()) for r, ts in arguments.items() for t in ts
+        ):
+            return replace(trigger, entry=shift.entry)
+    return trigger
 
 
 def _prep_objects(head: Token) -> list[Token]:
@@ -177,7 +193,7 @@ def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
         return None
     if entry.requires_object and not _has_modifier(noun, entry.requires_object, lex):
         return None
-    found = Trigger(noun, (noun,), entry, "noun")
+    found = _shifted(Trigger(noun, (noun,), entry, "noun"), lex)
     return None if _other_sense(found, lex) else found
 
 
