@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from pipelines.entities import DocEntities, doc_entities
 from pipelines.extract.actors import NO_CODE, ActorCode, ActorCoder
 
 Participant = dict[str, str | None]
@@ -141,6 +142,7 @@ class ArticleContext:
     genders: dict[str, str] = field(default_factory=dict)
     sentence_subjects: dict[int, list[Participant]] = field(default_factory=dict)
     codes: dict[str, ActorCode] = field(default_factory=dict)  # canonical person -> code
+    entities: dict[Doc, DocEntities] = field(default_factory=dict)  # of each parsed chunk
 
     def canonical(self, name: str, entity_type: str | None = None) -> str:
         """The full in-article name for ``name`` (titles and possessive stripped)."""
@@ -203,8 +205,8 @@ def build_context(
 ) -> ArticleContext:
     """Aliases, mentions and people's codes from the sentences of an article (all chunks, in
     order); ``offsets[i]`` is the article-wide token offset of sentence i's Doc."""
-    ctx = ArticleContext()
-    sentence_ents = [sent.ents for sent in sentences]  # Span.ents scans all of the Doc's
+    ctx = ArticleContext(entities=doc_entities(sentences))
+    sentence_ents = [ctx.entities[sent.doc].within(sent) for sent in sentences]
     for ent in (ent for ents in sentence_ents for ent in ents):
         if ent.label_ == "PERSON":
             name = _strip_name(ent.text, "PERSON")
@@ -300,12 +302,12 @@ class Resolver:
             return group
         text = phrase_text(head)
         code = phrase_code(self.coder, head)
-        ent = _entity_of(head)
+        ent = self._entity_of(head)
         if ent is not None:
             return [self._coded(self._participant(text, ent.text, ent.label_), code)]
         for child in head.children:
             if child.dep_ == "appos":
-                appos_ent = _entity_of(child) or _first_entity(child)
+                appos_ent = self._entity_of(child) or _first_entity(child)
                 if appos_ent is not None and appos_ent.label_ in NAMED:
                     found = self._participant(text, appos_ent.text, appos_ent.label_)
                     return [self._coded(found, code)]
@@ -314,6 +316,11 @@ class Resolver:
             return [self._coded(found, code)]
         found = {"text": text, "canonical": _strip_name(text, None), "entity_type": None}
         return [self._coded(found, code)]
+
+    def _entity_of(self, token: Token) -> Span | None:
+        if not token.ent_type_ or token.ent_type_ not in NAMED:
+            return None
+        return self.ctx.entities[token.doc].holding(token)
 
     def _participant(self, text: str, name: str, label: str) -> Participant:
         return {
@@ -324,7 +331,7 @@ class Resolver:
 
     def _plural_reference(self, head: Token, sentence_index: int) -> list[Participant]:
         """'the two leaders', 'both countries' -> the people or states named before."""
-        if head.tag_ not in {"NNS", "NNPS"} or _entity_of(head) is not None:
+        if head.tag_ not in {"NNS", "NNPS"} or self._entity_of(head) is not None:
             return []
         if head.lemma_ in PERSON_GROUP_NOUNS:
             labels = {"PERSON"}
@@ -467,15 +474,6 @@ def descend_partitive(head: Token) -> Token:
             break
         head = pobj[0]
     return head
-
-
-def _entity_of(token: Token) -> Span | None:
-    if not token.ent_type_ or token.ent_type_ not in NAMED:
-        return None
-    for ent in token.doc.ents:
-        if ent.start <= token.i < ent.end:
-            return ent
-    return None
 
 
 def _first_entity(token: Token, labels: set[str] = NAMED) -> Span | None:

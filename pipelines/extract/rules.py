@@ -181,10 +181,9 @@ def _clause_depth(token: Token, lex: Lexicon) -> int:
 def _event_date(verb: Token, sent: Span, published_at: dt.datetime | None):
     """The first date expression attached to the trigger's clause (or its governors)."""
     clause = [verb, *args.governor_chain(verb)]
+    dates = [ent for ent in sent.ents if ent.label_ == "DATE"]
     for head in clause:
-        for ent in sent.ents:
-            if ent.label_ != "DATE":
-                continue
+        for ent in dates:
             attached = ent.root.head
             while attached.pos_ not in {"VERB", "AUX"} and attached.head.i != attached.i:
                 if attached.dep_ in {"pobj", "npadvmod", "prep"} and attached.head == head:

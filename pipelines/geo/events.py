@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from spacy.tokens import Span
 
+from pipelines.entities import sentence_entities
 from pipelines.geo.dateline import Dateline
 from pipelines.geo.gazetteer import Gazetteer, Place
 from pipelines.geo.resolve import CONTEXT_LABELS, PLACE_LABELS, Resolver
@@ -44,10 +45,10 @@ def _locative(ent: Span) -> bool:
     return head.lower_ == "of" and head.head.lemma_.lower() in SETTLEMENT_NOUNS
 
 
-def _mentions(sentence: Span) -> list[Mention]:
-    """The sentence's entities that may name a place, locative ones first."""
+def _mentions(ents: list[Span]) -> list[Mention]:
+    """Those of a sentence's entities that may name a place, locative ones first."""
     out = []
-    for ent in sentence.ents:
+    for ent in ents:
         locative = _locative(ent)
         if ent.label_ in CONTEXT_LABELS or (locative and ent.label_ in MISTAKEN_LABELS):
             out.append(Mention(ent.text, ent.label_, locative))
@@ -78,7 +79,7 @@ class ArticlePlaces:
         events: Sequence[dict[str, Any]],
         dateline: Dateline | None,
     ) -> None:
-        self.mentions = [_mentions(s) for s in sentences]
+        self.mentions = [_mentions(ents) for ents in sentence_entities(sentences)]
         flat = [m for sentence in self.mentions for m in sentence]
         self.resolver = Resolver.for_article(
             gazetteer, [m.text for m in flat], _actor_countries(events), dateline
