@@ -457,3 +457,8 @@ def test_verb_of_the_denouncing_block_is_blame_of_a_party(extract):
         {"government"},
     )
     assert extract("She lectured at the university.") == []  # kept out: another sense
+
+
+def test_the_one_accused_by_a_clause_is_its_subject(extract):
+    [e] = extract("The senator said he suspected the Tories were trying to win over older voters.")
+    assert (e["event_type"], _texts(e["recipient"])) == ("ACCUSE", {"Tories"})

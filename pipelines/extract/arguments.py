@@ -40,6 +40,9 @@ VERBAL = {"VERB", "AUX"}
 OBJECT_CONTROL_PREPS = {"for", "of", "with", "from"}
 CLAUSAL = {"xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj", "conj"}
 
+# types whose target is the subject of the complement clause: the one asked to act ("urged
+# that Iran halt"), the one accused of the act ("suspected Labour was trying to ...")
+CLAUSE_TARGETS = frozenset({"REQUEST", "ACCUSE"})
 
 def _child(token: Token, *deps: str) -> Token | None:
     return next((c for c in token.children if c.dep_ in deps), None)
@@ -328,7 +331,7 @@ def verb_recipient(
     for cand in [*direct, *preps]:
         if party_like(cand) and cand.lemma_.lower() not in event_nouns:
             return cand
-    if trigger.entry.type == "REQUEST" or verb.lemma_.lower() in {"demand", "urge", "ask"}:
+    if trigger.entry.type in CLAUSE_TARGETS or verb.lemma_.lower() in {"demand", "urge", "ask"}:
         for c in verb.children:
             if c.dep_ == "ccomp":
                 subj = _child(c, "nsubj")
