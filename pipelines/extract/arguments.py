@@ -44,6 +44,7 @@ CLAUSAL = {"xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj", "conj"}
 # that Iran halt"), the one accused of the act ("suspected Labour was trying to ...")
 CLAUSE_TARGETS = frozenset({"REQUEST", "ACCUSE"})
 
+
 def _child(token: Token, *deps: str) -> Token | None:
     return next((c for c in token.children if c.dep_ in deps), None)
 
