@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from pipelines.extract.actors import ActorIndex, load_actor_index
 from pipelines.extract.article import events_from_docs, model_name, split_text
 from pipelines.extract.lexicon import Lexicon, load_lexicon
+from pipelines.extract.verb_lemmas import VERB_LEMMAS
 from pipelines.geo.gazetteer import DEFAULT_CITY_POPULATION, Gazetteer, load_gazetteer
 
 # Components the rules read: tokens, tags, lemmas, the parse (also sentences) and entities.
@@ -68,11 +69,13 @@ def paragraph_sentences(doc: Doc) -> Doc:
 
 
 def load_spacy(name: str) -> Language:
-    """The spaCy pipeline ``name`` with only the components the rules read, and paragraph
-    breaks as sentence boundaries."""
+    """The spaCy pipeline ``name`` with only the components the rules read, paragraph
+    breaks as sentence boundaries, and the lemmatizer's short-cut verbs mended."""
     nlp = spacy.load(name, exclude=_excluded_components(name))
     where = {"before": "parser"} if "parser" in nlp.pipe_names else {"first": True}
     nlp.add_pipe(PARAGRAPH_SENTENCES, **where)
+    if "lemmatizer" in nlp.pipe_names:
+        nlp.add_pipe(VERB_LEMMAS, after="lemmatizer")
     return nlp
 
 

@@ -198,11 +198,12 @@ def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
 
 
 def find_triggers(sent: Span, lex: Lexicon) -> list[Trigger]:
-    """Every trigger of the sentence; an event noun used by a verb trigger is not repeated."""
+    """Every trigger of the sentence; an event noun used by a verb trigger, as one of its
+    words or as the object its pattern names ("waged war"), is not repeated."""
     if discarded(sent, lex):
         return []
     verbal = [t for t in (_verb_trigger(tok, lex) for tok in sent if tok.pos_ in VERBAL) if t]
-    used = {w.i for t in verbal for w in t.words}
+    used = {w.i for t in verbal for w in (*t.words, t.object) if w is not None}
     nominal = [
         t
         for t in (_noun_trigger(tok, lex) for tok in sent if tok.pos_ in NOMINAL)
