@@ -37,6 +37,11 @@ def test_market_argument_makes_force_another_sense(extract):
     assert "ASSAULT" in _types(extract("Police beat the protesters in Cairo on Monday."))
 
 
+def test_a_market_as_the_scene_restricts_nothing(extract):
+    assert "ASSAULT" in _types(extract("Soldiers attacked villagers in the market on Friday."))
+    assert "RETREAT" not in _types(extract("The carmaker withdrew from the Indian market."))
+
+
 def test_contest_subject_makes_beat_a_game(extract):
     assert "ASSAULT" not in _types(extract("The team beat Arizona on Sunday."))
 
