@@ -280,6 +280,31 @@ def _argument_classes(data: dict[str, Any]) -> dict[str, frozenset[str]]:
     }
 
 
+def _class_rule(
+    rule: dict[str, Any],
+    where: str,
+    types: dict[str, int],
+    classes: dict[str, frozenset[str]],
+    required: tuple[str, ...],
+) -> list[str]:
+    """Checks one rule over argument classes (a reason, the ``required`` keys, known types,
+    roles and classes); returns its roles (every role when it names none)."""
+    if not str(rule.get("reason", "")).strip():
+        raise LexiconError(f"{where}: no reason")
+    if not all(rule.get(key) for key in required):
+        raise LexiconError(f"{where}: needs {', '.join(required[:-1])} and {required[-1]}")
+    roles = rule.get("roles", ARGUMENT_ROLES)
+    for kind, names, known in (
+        ("PLOVER type", rule["types"], types),
+        ("argument role", roles, ARGUMENT_ROLES),
+        ("argument class", rule["classes"], {c for c, words in classes.items() if words}),
+    ):
+        for name in names:
+            if name not in known:
+                raise LexiconError(f"{where}: unknown {kind} {name!r}")
+    return list(roles)
+
+
 def _sense_shifts(data: dict[str, Any], types: dict[str, int]) -> tuple[SenseShift, ...]:
     """``sense_shifts``: rules like ``sense_restrictions`` whose argument classes turn the
     trigger into the ``to`` entry instead of stopping it."""
@@ -287,19 +312,7 @@ def _sense_shifts(data: dict[str, Any], types: dict[str, int]) -> tuple[SenseShi
     out = []
     for n, rule in enumerate(data.get("sense_shifts", ())):
         where = f"sense_shifts[{n}]"
-        if not str(rule.get("reason", "")).strip():
-            raise LexiconError(f"{where}: no reason")
-        if not rule.get("types") or not rule.get("classes") or not rule.get("to"):
-            raise LexiconError(f"{where}: needs types, classes and to")
-        roles = rule.get("roles", ARGUMENT_ROLES)
-        for kind, names, known in (
-            ("PLOVER type", rule["types"], types),
-            ("argument role", roles, ARGUMENT_ROLES),
-            ("argument class", rule["classes"], {c for c, words in classes.items() if words}),
-        ):
-            for name in names:
-                if name not in known:
-                    raise LexiconError(f"{where}: unknown {kind} {name!r}")
+        roles = _class_rule(rule, where, types, classes, ("types", "classes", "to"))
         words = frozenset().union(*(classes[c] for c in rule["classes"]))
         entry = _typed_entry(rule["to"], types, f"{where}.to")
         out.append(SenseShift(frozenset(rule["types"]), {r: words for r in roles}, entry))
@@ -314,20 +327,7 @@ def _other_senses(
     classes = _argument_classes(data)
     out: dict[str, dict[str, set[str]]] = {}
     for n, rule in enumerate(data.get("sense_restrictions", ())):
-        where = f"sense_restrictions[{n}]"
-        if not str(rule.get("reason", "")).strip():
-            raise LexiconError(f"{where}: no reason")
-        if not rule.get("types") or not rule.get("classes"):
-            raise LexiconError(f"{where}: needs types and classes")
-        roles = rule.get("roles", ARGUMENT_ROLES)
-        for kind, names, known in (
-            ("PLOVER type", rule["types"], types),
-            ("argument role", roles, ARGUMENT_ROLES),
-            ("argument class", rule["classes"], {c for c, words in classes.items() if words}),
-        ):
-            for name in names:
-                if name not in known:
-                    raise LexiconError(f"{where}: unknown {kind} {name!r}")
+        roles = _class_rule(rule, f"sense_restrictions[{n}]", types, classes, ("types", "classes"))
         for t in rule["types"]:
             for role in roles:
                 for c in rule["classes"]:

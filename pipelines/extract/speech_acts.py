@@ -92,6 +92,11 @@ def predicate_words(copula: Token) -> list[Token]:
     heads = [c for c in copula.children if c.dep_ in COMPLEMENTS]
     if not heads:
         heads = [c for c in copula.children if c.dep_ in AFTER_COPULA and c.i > copula.i]
+    return _words_under(heads)
+
+
+def _words_under(heads: list[Token]) -> list[Token]:
+    """The phrases of ``heads``, without the clauses inside them, in text order."""
     out: list[Token] = []
     while heads:
         token = heads.pop()
@@ -138,12 +143,7 @@ def labelled_predicate(verb: Token) -> list[Token]:
     heads = [
         c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")
     ]
-    out: list[Token] = []
-    while heads:
-        token = heads.pop()
-        out.append(token)
-        heads.extend(c for c in token.children if c.dep_ not in CLAUSES)
-    return sorted(out, key=lambda t: t.i)
+    return _words_under(heads)
 
 
 def labelling_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigger]:
