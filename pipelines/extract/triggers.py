@@ -81,9 +81,7 @@ def _shifted(trigger: Trigger, lex: Lexicon) -> Trigger:
         if trigger.entry.type not in shift.types:
             continue
         arguments = arguments or _arguments(trigger.anchor)
-        if any(
-            forms(t) & shift.roles.get(r, frozenset()) for r, ts in arguments.items() for t in ts
-        ):
+        if _has_argument_of(arguments, shift.roles):
             return replace(trigger, entry=shift.entry)
     return trigger
 
@@ -116,13 +114,18 @@ def _arguments(anchor: Token) -> dict[str, list[Token]]:
 def _other_sense(trigger: Trigger, lex: Lexicon) -> bool:
     """An argument of the trigger is of a class its type restricts ("beat the forecast")."""
     restricted = lex.other_senses.get(trigger.entry.type)
-    if not restricted:
-        return False
-    for role, tokens in _arguments(trigger.anchor).items():
-        words = restricted.get(role)
-        if words and any(forms(t) & words for t in tokens):
-            return True
-    return False
+    return bool(restricted) and _has_argument_of(_arguments(trigger.anchor), restricted)
+
+
+def _has_argument_of(
+    arguments: dict[str, list[Token]], words_by_role: dict[str, frozenset[str]]
+) -> bool:
+    """One of the argument heads is among the words its role lists."""
+    return any(
+        forms(t) & words_by_role.get(role, frozenset())
+        for role, tokens in arguments.items()
+        for t in tokens
+    )
 
 
 def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
