@@ -222,3 +222,111 @@ def test_sense_shifts_are_validated(data, change, message):
     change(bad["sense_shifts"][0])
     with pytest.raises(LexiconError, match=message):
         parse_lexicon(bad)
+
+
+# verbs whose protest sense takes no object
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The company struck a balance between cost and quality.",
+        "The band struck a chord with audiences on its tour.",
+        "The general marched the prisoners to the border.",
+    ],
+)
+def test_a_protest_verb_with_an_object_is_another_sense(extract, text):
+    assert "PROTEST" not in _types(extract(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nurses struck for a second day over pay.",
+        "Thousands marched through the city on Sunday.",
+        "Opposition supporters rallied outside the court in Minsk.",
+    ],
+)
+def test_a_protest_verb_without_an_object_is_a_protest(extract, text):
+    assert "PROTEST" in _types(extract(text))
+
+
+def test_cameo_patterns_still_code_a_transitive_strike(extract):
+    assert "ASSAULT" in _types(extract("Israeli jets struck targets in Gaza overnight."))
+
+
+def test_intransitive_is_read_from_the_lexicon(data):
+    lex = parse_lexicon(data)
+    assert lex.verbs["strike"].intransitive and not lex.verbs["attack"].intransitive
+
+
+# strikes made with weapons, and weapons fired at no one
+def test_a_strike_modified_by_a_means_of_force_is_an_attack(extract):
+    events = extract("Israeli air strikes killed at least 12 people in Gaza on Friday.")
+    assert "ASSAULT" in _types(events) and "PROTEST" not in _types(events)
+    assert _types(extract("Workers at the plant went on strike.")) == {"PROTEST"}
+
+
+def test_a_missile_fired_at_no_target_is_a_show_of_force(extract):
+    assert _types(extract("North Korea test-fired two ballistic missiles into the sea.")) == {
+        "MOBILIZE"
+    }
+    assert _types(extract("Pyongyang launched an intercontinental ballistic missile.")) == {
+        "MOBILIZE"
+    }
+    assert "ASSAULT" in _types(extract("Hamas fired rockets at Israeli towns on Monday."))
+    assert extract("The company fired its chief executive.") == []
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"weapons": []}, "needs weapons"),
+        ({"reason": ""}, "no reason"),
+        ({"type": None}, "needs a type"),
+    ],
+)
+def test_untargeted_launches_are_validated(data, change, message):
+    bad = copy.deepcopy(data)
+    bad["untargeted_launches"] = {**bad["untargeted_launches"], **change}
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(bad)
+
+
+def test_people_rounded_up_are_detained(extract):
+    assert "COERCE" in _types(extract("Turkish police rounded up dozens of suspected militants."))
+    assert extract("The party rounded up the figures for the report.") == []
+
+
+# parties the agent dictionary does not name, and months that are no marches
+@pytest.mark.parametrize(
+    "text, etype",
+    [
+        ("The two countries signed a trade agreement in Beijing.", "AGREE"),
+        ("Both sides agreed to a ceasefire on Sunday.", "AGREE"),
+        ("Thousands marched through the city on Sunday.", "PROTEST"),
+        ("Merkel hosted Macron in Berlin on Monday.", "CONSULT"),
+    ],
+)
+def test_states_sides_crowds_and_unlabelled_names_are_parties(extract, text, etype):
+    assert etype in _types(extract(text))
+
+
+def test_a_month_is_no_march(extract):
+    assert "PROTEST" not in _types(extract("The government will hold elections in March."))
+
+
+def test_a_gerund_standing_as_a_noun_is_a_nominal_event(extract):
+    assert "ASSAULT" in _types(extract("Fighting between the army and rebels left 30 people dead."))
+    assert extract("Fighting the flu can take weeks.") == []
+
+
+@pytest.mark.parametrize(
+    "text, etype",
+    [
+        ("The Pentagon is sending 3,000 more troops to Afghanistan.", "MOBILIZE"),
+        ("Beijing lodged a formal protest with Tokyo over the visit.", "ACCUSE"),
+        ("The union turned down the latest pay offer from the government.", "REJECT"),
+        ("Senior Democrats slammed the president over the decision.", "ACCUSE"),
+    ],
+)
+def test_verbs_and_objects_the_cameo_dictionary_lacks(extract, text, etype):
+    assert _types(extract(text)) == {etype}

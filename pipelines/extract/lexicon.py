@@ -15,7 +15,10 @@ from typing import Any
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 MODALITIES = ("asserted", "planned", "expected", "reported", "hypothetical")
 SAME_IN_SINGULAR = frozenset({"news", "series", "species", "means", "headquarters"})
-ARGUMENT_ROLES = ("subject", "object", "prep")  # the positions a sense restriction looks at
+# The positions a sense restriction or shift looks at; a rule that names none looks at the
+# first three ("modifier" is a noun trigger's adjectives and compounds: "air strikes").
+ARGUMENT_ROLES = ("subject", "object", "prep", "modifier")
+DEFAULT_ROLES = ARGUMENT_ROLES[:3]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class LexiconEntry:
     plural_only: bool = False
     cameo: str | None = None
     needs_target: bool = False  # an event only when the recipient is a party
+    intransitive: bool = False  # the plain verb's sense takes no direct object ("workers struck")
     override: bool = False  # hand-written (overrides.json): wins over a typed CAMEO pattern
 
 
@@ -124,6 +128,16 @@ NO_EVALUATIONS = Evaluations(frozenset(), {})
 
 
 @dataclass(frozen=True)
+class Launches:
+    """A weapon fired with no target named ("North Korea launched a ballistic missile into
+    the sea"): an ASSAULT pattern whose object's head is one of ``weapons`` is the ``entry``
+    (a show of force, MOBILIZE) unless a party or place is its recipient."""
+
+    weapons: frozenset[str]
+    entry: LexiconEntry | None = None
+
+
+@dataclass(frozen=True)
 class SenseShift:
     """A trigger of one of ``types`` with an argument of ``words`` in a role is the other
     sense ``entry``: "attacked the government's plans" is verbal (ACCUSE), not ASSAULT."""
@@ -165,6 +179,7 @@ class Lexicon:
     obligation: Obligation = NO_OBLIGATION
     wishes: Wishes = NO_WISHES
     evaluations: Evaluations = NO_EVALUATIONS
+    launches: Launches = Launches(frozenset())
     source: str = field(default="", compare=False)
 
 
@@ -184,6 +199,7 @@ def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> LexiconEn
         plural_only=bool(spec.get("plural_only", False)),
         cameo=spec.get("cameo"),
         needs_target=bool(spec.get("needs_target", False)),
+        intransitive=bool(spec.get("intransitive", False)),
         override=bool(spec.get("override")),
     )
 
@@ -293,7 +309,7 @@ def _class_rule(
         raise LexiconError(f"{where}: no reason")
     if not all(rule.get(key) for key in required):
         raise LexiconError(f"{where}: needs {', '.join(required[:-1])} and {required[-1]}")
-    roles = rule.get("roles", ARGUMENT_ROLES)
+    roles = rule.get("roles", DEFAULT_ROLES)
     for kind, names, known in (
         ("PLOVER type", rule["types"], types),
         ("argument role", roles, ARGUMENT_ROLES),
@@ -404,6 +420,16 @@ def _evaluations(data: dict[str, Any], types: dict[str, int]) -> Evaluations:
     return Evaluations(copulas, words, table, float(max_valence), weighed, labelling)
 
 
+def _launches(data: dict[str, Any], types: dict[str, int]) -> Launches:
+    spec = _override(data, "untargeted_launches")
+    if spec is None:
+        return Launches(frozenset())
+    weapons = frozenset(singular(w.lower()) for w in spec.get("weapons", ()))
+    if not weapons:
+        raise LexiconError("untargeted_launches: needs weapons")
+    return Launches(weapons, _typed_entry(spec, types, "untargeted_launches"))
+
+
 def _genres(data: dict[str, Any], classes: dict[str, frozenset[str]]) -> tuple[Genre, ...]:
     out = []
     for n, spec in enumerate(data.get("story_genres", ())):
@@ -476,6 +502,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             obligation=_obligation(data, types),
             wishes=_wishes(data, types),
             evaluations=_evaluations(data, types),
+            launches=_launches(data, types),
             source=source,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as e:

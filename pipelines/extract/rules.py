@@ -11,7 +11,7 @@ from spacy.tokens import Span, Token
 
 from pipelines.extract import arguments as args
 from pipelines.extract.actors import ActorCoder, ActorIndex
-from pipelines.extract.lexicon import Lexicon, singular
+from pipelines.extract.lexicon import Lexicon, LexiconEntry, singular
 from pipelines.extract.participants import (
     SPEAKER_PRONOUNS,
     Participant,
@@ -329,6 +329,18 @@ class SentenceExtractor:
             return None
         return subject if self.lex.quad_class[entry.type] == 4 else None
 
+    def _untargeted(
+        self, trigger: Trigger, etype: str, recipients: list[Participant]
+    ) -> LexiconEntry | None:
+        """The lexicon's ``untargeted_launches`` entry for an ASSAULT pattern that fires one
+        of its weapons at no party or place ("launched a ballistic missile"), else None."""
+        rule, weapon = self.lex.launches, trigger.object
+        if rule.entry is None or etype != "ASSAULT" or weapon is None or trigger.kind != "pattern":
+            return None
+        if singular(weapon.lemma_.lower()) not in rule.weapons or self._party(recipients):
+            return None
+        return rule.entry
+
     def _wisher(
         self, trigger: Trigger, i: int, actors: list[Participant]
     ) -> list[Participant] | None:
@@ -371,7 +383,10 @@ class SentenceExtractor:
         )
 
     def _names_party(self, token: Token) -> bool:
-        """The phrase names a party in a modifier ("the APEC forum", "Israeli bulldozers")."""
+        """The phrase names a party in a modifier ("the APEC forum", "Israeli bulldozers") or
+        is a name the model left unlabelled ("Merkel hosted Macron")."""
+        if token.pos_ == "PROPN" and not token.ent_type_:
+            return True
         return any(
             (t.ent_type_ and t.ent_type_ not in args.NOT_PARTICIPANT)
             or singular(t.lemma_.lower()) in self.party_words
@@ -450,7 +465,8 @@ class SentenceExtractor:
                 actors = self._people(speaker, i)
                 if self._outlet(actors):
                     return None  # "the paper reported that X must resign": a report, no demand
-        entry = trigger.entry
+        entry = self._untargeted(trigger, etype, recipients) or trigger.entry
+        etype = entry.type if entry is not trigger.entry else etype
         mode = entry.mode if not converted else None
         words = sorted(trigger.words, key=lambda t: t.i)
         offset = self.char_offsets[i]

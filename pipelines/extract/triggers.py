@@ -30,6 +30,8 @@ from pipelines.extract.patterns import (
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
 # 'arrested after the match' says when, not what: no sense restriction looks there
+TIME_ENTITIES = {"DATE", "TIME"}
+GERUND_NOUN_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj"}
 TIME_PREPS = {"after", "before", "during", "since", "until", "following", "ahead"}
 
 
@@ -102,7 +104,12 @@ def _prep_objects(head: Token) -> list[Token]:
 
 def _arguments(anchor: Token) -> dict[str, list[Token]]:
     """The argument heads a sense restriction looks at, by role."""
-    roles: dict[str, list[Token]] = {"subject": [], "object": [], "prep": _prep_objects(anchor)}
+    roles: dict[str, list[Token]] = {
+        "subject": [],
+        "object": [],
+        "prep": _prep_objects(anchor),
+        "modifier": [c for c in anchor.children if c.dep_ in {"amod", "compound", "nmod"}],
+    }
     for c in anchor.children:
         if c.dep_ in {"nsubj", "csubj"}:
             roles["subject"].append(c)
@@ -154,6 +161,8 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
             if found is not None:
                 return Trigger(verb, (verb, pobj), found, "support", pobj)
     entry = lex.verbs.get(lemma)
+    if entry is not None and entry.intransitive and obj is not None:
+        entry = None  # "struck a balance", "rallied his supporters": not the plain sense
     pattern = match_pattern(verb, lex)
     if pattern is not None and (pattern.entry.type is None or entry is None or not entry.override):
         thing = obj if pattern.object else None  # the object the pattern names is no party
@@ -188,8 +197,20 @@ def _has_modifier(noun: Token, words: tuple[str, ...], lex: Lexicon) -> bool:
     return any(phrase_matches((w,), m, lex) for w in words for m in mods)
 
 
+def _gerund_noun(token: Token, lex: Lexicon) -> bool:
+    """A gerund the parser tags as a verb but that stands as a noun phrase and is an event
+    noun ("Fighting between the army and rebels left 30 dead")."""
+    return token.tag_ == "VBG" and token.dep_ in GERUND_NOUN_DEPS and token.lower_ in lex.nouns
+
+
+def _noun_key(token: Token) -> str:
+    return token.lower_ if token.tag_ == "VBG" else token.lemma_.lower()
+
+
 def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
-    entry = lex.nouns.get(noun.lemma_.lower())
+    if noun.ent_type_ in TIME_ENTITIES:
+        return None  # "elections in March": a month, not a march
+    entry = lex.nouns.get(_noun_key(noun))
     if entry is None or entry.type is None:
         return None
     if entry.plural_only and noun.tag_ not in {"NNS", "NNPS"}:
@@ -205,11 +226,18 @@ def find_triggers(sent: Span, lex: Lexicon) -> list[Trigger]:
     words or as the object its pattern names ("waged war"), is not repeated."""
     if discarded(sent, lex):
         return []
-    verbal = [t for t in (_verb_trigger(tok, lex) for tok in sent if tok.pos_ in VERBAL) if t]
+    gerunds = {tok.i for tok in sent if tok.pos_ in VERBAL and _gerund_noun(tok, lex)}
+    verbal = [
+        t
+        for t in (_verb_trigger(tok, lex) for tok in sent if tok.pos_ in VERBAL)
+        if t and t.anchor.i not in gerunds
+    ]
     used = {w.i for t in verbal for w in (*t.words, t.object) if w is not None}
     nominal = [
         t
-        for t in (_noun_trigger(tok, lex) for tok in sent if tok.pos_ in NOMINAL)
+        for t in (
+            _noun_trigger(tok, lex) for tok in sent if tok.pos_ in NOMINAL or tok.i in gerunds
+        )
         if t and t.anchor.i not in used
     ]
     return verbal + nominal
