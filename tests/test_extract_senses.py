@@ -330,3 +330,31 @@ def test_a_gerund_standing_as_a_noun_is_a_nominal_event(extract):
 )
 def test_verbs_and_objects_the_cameo_dictionary_lacks(extract, text, etype):
     assert _types(extract(text)) == {etype}
+
+
+def test_a_control_verb_with_a_complement_is_no_event_of_its_own(extract):
+    assert extract("However, President Bush is expected to point to the latest figures.") == []
+    events = extract("Iran decided to expel two British diplomats.")
+    assert events and all(lemma != "decide" for _, lemma in events)
+
+
+def test_an_adverb_right_after_the_verb_is_its_particle(extract):
+    # the small model parses "down" as an adverb here: "step down" is still resigning
+    assert _types(extract("Anil has stepped down as director of the corporation.")) == {"RETREAT"}
+
+
+def test_appealing_a_ruling_is_no_request(extract):
+    assert extract("But the government can appeal the decision.") == []
+    assert _types(extract("The family appealed for calm after the shooting.")) == {"REQUEST"}
+
+
+def test_a_warning_about_things_is_no_threat(extract):
+    assert extract("Analysts warned that prices could rise further next year.") == []
+    assert _types(extract("Iran warned it would retaliate against any attack.")) == {"THREATEN"}
+
+
+def test_other_sense_objects_name_known_classes(data):
+    bad = copy.deepcopy(data)
+    bad["verbs"]["appeal"] = {**bad["verbs"]["appeal"], "other_sense_objects": ["nothing"]}
+    with pytest.raises(LexiconError, match="unknown argument class 'nothing'"):
+        parse_lexicon(bad)

@@ -38,6 +38,10 @@ class LexiconEntry:
     cameo: str | None = None
     needs_target: bool = False  # an event only when the recipient is a party
     intransitive: bool = False  # the plain verb's sense takes no direct object ("workers struck")
+    # argument classes whose words as direct object make the verb another sense ("appealed
+    # the ruling")
+    other_sense_objects: tuple[str, ...] = ()
+    party_act: bool = False  # a complement clause, if any, has a party subject ("warned it would")
     override: bool = False  # hand-written (overrides.json): wins over a typed CAMEO pattern
 
 
@@ -176,6 +180,7 @@ class Lexicon:
     # PLOVER type -> argument role -> head words that make a trigger of the type another sense
     other_senses: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
     sense_shifts: tuple[SenseShift, ...] = ()
+    argument_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     obligation: Obligation = NO_OBLIGATION
     wishes: Wishes = NO_WISHES
     evaluations: Evaluations = NO_EVALUATIONS
@@ -200,6 +205,8 @@ def _entry(spec: dict[str, Any], types: dict[str, int], where: str) -> LexiconEn
         cameo=spec.get("cameo"),
         needs_target=bool(spec.get("needs_target", False)),
         intransitive=bool(spec.get("intransitive", False)),
+        other_sense_objects=tuple(spec.get("other_sense_objects", ())),
+        party_act=bool(spec.get("party_act", False)),
         override=bool(spec.get("override")),
     )
 
@@ -470,6 +477,12 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             name.lower(): frozenset(m.lower() for m in members)
             for name, members in data.get("synsets", {}).items()
         }
+        classes = _argument_classes(data)
+        verbs = _entries(data.get("verbs", {}), types, "verbs")
+        for key, entry in verbs.items():
+            for name in entry.other_sense_objects:
+                if name not in classes:
+                    raise LexiconError(f"verbs[{key!r}]: unknown argument class {name!r}")
         nouns = _entries(data.get("nouns", {}), types, "nouns")
         for key, entry in nouns.items():
             for word in entry.requires_object:
@@ -478,7 +491,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
         return Lexicon(
             version=str(data.get("version", "0")),
             quad_class=types,
-            verbs=_entries(data.get("verbs", {}), types, "verbs"),
+            verbs=verbs,
             phrasal_verbs=_entries(data.get("phrasal_verbs", {}), types, "phrasal_verbs"),
             verb_object=_entries(data.get("verb_object", {}), types, "verb_object"),
             nouns=nouns,
@@ -499,6 +512,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
             other_senses=_other_senses(data, types),
             sense_shifts=_sense_shifts(data, types),
+            argument_classes=classes,
             obligation=_obligation(data, types),
             wishes=_wishes(data, types),
             evaluations=_evaluations(data, types),

@@ -25,6 +25,7 @@ from pipelines.extract.speech_acts import (
     judged,
     labelling_triggers,
     obligation_triggers,
+    party_word,
     weighed_triggers,
     wish_governor,
 )
@@ -329,6 +330,17 @@ class SentenceExtractor:
             return None
         return subject if self.lex.quad_class[entry.type] == 4 else None
 
+    def _in_sense(self, trigger: Trigger) -> bool:
+        """The entry's ``party_act`` holds: "analysts warned that prices could rise" predicts
+        what things may do, a threat is of what a party will do or suffer."""
+        verb, entry = trigger.anchor, trigger.entry
+        if entry.party_act:
+            for clause in (c for c in verb.children if c.dep_ == "ccomp"):
+                other = args.subject(clause)
+                if other is not None and not party_word(other, self.lex):
+                    return False
+        return True
+
     def _untargeted(
         self, trigger: Trigger, etype: str, recipients: list[Participant]
     ) -> LexiconEntry | None:
@@ -439,6 +451,8 @@ class SentenceExtractor:
             # is an event with its target alone ("the embassy was attacked")
             return None
         if trigger.entry.needs_target and not self._party(recipients, head_only=True):
+            return None
+        if not self._in_sense(trigger):
             return None
         if trigger.anchor.dep_ == "compound" and trigger.nominal:
             return None

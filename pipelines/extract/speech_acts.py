@@ -174,19 +174,19 @@ def judged(subject: Token | None, lex: Lexicon) -> Token | None:
     on: the subject when it names a party, else the party that owns or modifies it or
     follows it ("the Government's plans", "the US strikes", "the allegations by the
     rebels"), else None."""
-    if subject is None or _party_word(subject, lex):
+    if subject is None or party_word(subject, lex):
         return subject
     for c in subject.children:
-        if c.dep_ in {"poss", "compound", "amod"} and _party_word(c, lex):
+        if c.dep_ in {"poss", "compound", "amod"} and party_word(c, lex):
             return c
         if c.dep_ in {"prep", "agent"} and c.lower_ in JUDGED_PREPS:
             obj = next((g for g in c.children if g.dep_ == "pobj"), None)
-            if obj is not None and _party_word(obj, lex):
+            if obj is not None and party_word(obj, lex):
                 return obj
     return None
 
 
-def _party_word(token: Token, lex: Lexicon) -> bool:
+def party_word(token: Token, lex: Lexicon) -> bool:
     """The word itself names a party: a name, a person pronoun or a party noun."""
     if token.ent_type_ in args.PARTY_LABELS:
         return True

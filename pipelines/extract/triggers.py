@@ -64,10 +64,18 @@ def direct_object(verb: Token) -> Token | None:
 
 
 def _particles(verb: Token) -> list[Token]:
-    return [c for c in verb.children if c.dep_ in {"prt", "prep"}]
+    """The verb's particles and prepositions; an adverb right after it counts as a particle
+    (the small model parses "stepped down as director" with "down" as an adverb)."""
+    return [
+        c
+        for c in verb.children
+        if c.dep_ in {"prt", "prep"} or (c.dep_ == "advmod" and c.i == verb.i + 1)
+    ]
 
 
 def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
+    if verb.lemma_.lower() in lex.control_verbs and any(c.dep_ == "xcomp" for c in verb.children):
+        return None  # "is expected to point", "decided to send": the act is the complement's
     found = _verb_meaning(verb, lex)
     if found is None or found.entry.type is None:
         return None
@@ -161,8 +169,8 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
             if found is not None:
                 return Trigger(verb, (verb, pobj), found, "support", pobj)
     entry = lex.verbs.get(lemma)
-    if entry is not None and entry.intransitive and obj is not None:
-        entry = None  # "struck a balance", "rallied his supporters": not the plain sense
+    if entry is not None and obj is not None and _other_object(entry, obj, lex):
+        entry = None  # "struck a balance", "met the deadline": not the plain sense
     pattern = match_pattern(verb, lex)
     if pattern is not None and (pattern.entry.type is None or entry is None or not entry.override):
         thing = obj if pattern.object else None  # the object the pattern names is no party
@@ -174,6 +182,15 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
     if entry.requires_xcomp and not any(c.dep_ in {"xcomp", "ccomp"} for c in verb.children):
         return None
     return Trigger(verb, (verb,), entry, "verb")
+
+
+def _other_object(entry: LexiconEntry, obj: Token, lex: Lexicon) -> bool:
+    """The direct object makes the plain verb another sense: it takes none (``intransitive``)
+    or the object is of one of its ``other_sense_objects`` classes."""
+    if entry.intransitive:
+        return True
+    words = forms(descend_partitive(obj))
+    return any(words & lex.argument_classes[name] for name in entry.other_sense_objects)
 
 
 def _event_noun(noun: Token, lex: Lexicon) -> LexiconEntry | None:
