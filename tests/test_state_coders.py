@@ -7,6 +7,11 @@ import pytest
 from apache_beam.coders import PickleCoder
 
 from pipelines.dedupe.streaming import HeldArticle, Stored, _DecideInArrivalOrder
+from pipelines.stories.features import story_vector
+from pipelines.stories.index import IndexedArticle
+from pipelines.stories.transform import _StreamingStories
+
+_VECTOR = story_vector("Floods hit Paris", "Heavy rain flooded the Seine on Monday.")
 
 # (state, a value it holds, the classes in the value)
 CASES = {
@@ -16,6 +21,12 @@ CASES = {
         [HeldArticle],
     ),
     "dedupe stored": (_DecideInArrivalOrder.STORED, Stored(b"\x07" * 16, -(2**63)), [Stored]),
+    "stories entries": (
+        _StreamingStories.ENTRIES,
+        (1_504_000_000_000_000, IndexedArticle("a1", "s1", 1_503_986_400.25, _VECTOR)),
+        [IndexedArticle],
+    ),
+    "stories added": (_StreamingStories.ADDED, 12, []),
 }
 
 
