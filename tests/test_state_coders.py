@@ -6,10 +6,20 @@ from __future__ import annotations
 import pytest
 from apache_beam.coders import PickleCoder
 
+from pipelines.clean.repetition import Paragraphs, RecentParagraphs
+from pipelines.clean.transform import _StripRecentFn
 from pipelines.dedupe.streaming import HeldArticle, Stored, _DecideInArrivalOrder
 from pipelines.stories.features import story_vector
 from pipelines.stories.index import IndexedArticle
 from pipelines.stories.transform import _StreamingStories
+
+
+def _recent() -> RecentParagraphs:
+    recent = RecentParagraphs(window=3, min_articles=2)
+    for text in ("Subscribe now.\n\n" + "The river rose overnight. " * 20, "Subscribe now.\n\nA"):
+        recent.observe(Paragraphs.of(text))
+    return recent
+
 
 _VECTOR = story_vector("Floods hit Paris", "Heavy rain flooded the Seine on Monday.")
 
@@ -27,6 +37,7 @@ CASES = {
         [IndexedArticle],
     ),
     "stories added": (_StreamingStories.ADDED, 12, []),
+    "recurring paragraphs": (_StripRecentFn.RECENT, _recent(), [RecentParagraphs, Paragraphs]),
 }
 
 
