@@ -9,6 +9,7 @@ from apache_beam.coders import PickleCoder
 from pipelines.clean.repetition import Paragraphs, RecentParagraphs
 from pipelines.clean.transform import _StripRecentFn
 from pipelines.dedupe.streaming import HeldArticle, Stored, _DecideInArrivalOrder
+from pipelines.io.kafka_offsets import Done, OffsetBook, Read, _CommitFn
 from pipelines.stories.features import story_vector
 from pipelines.stories.index import IndexedArticle
 from pipelines.stories.transform import _StreamingStories
@@ -19,6 +20,15 @@ def _recent() -> RecentParagraphs:
     for text in ("Subscribe now.\n\n" + "The river rose overnight. " * 20, "Subscribe now.\n\nA"):
         recent.observe(Paragraphs.of(text))
     return recent
+
+
+def _book() -> OffsetBook:
+    book = OffsetBook()
+    book.read(Read(10, 10, 20, (10, 11, 15)))
+    book.read(Read(10, 25, 30, (26,)))
+    book.done(Done(11))
+    book.done(Done(27))
+    return book
 
 
 _VECTOR = story_vector("Floods hit Paris", "Heavy rain flooded the Seine on Monday.")
@@ -38,6 +48,8 @@ CASES = {
     ),
     "stories added": (_StreamingStories.ADDED, 12, []),
     "recurring paragraphs": (_StripRecentFn.RECENT, _recent(), [RecentParagraphs, Paragraphs]),
+    "offsets, empty": (_CommitFn.BOOK, OffsetBook(), [OffsetBook]),
+    "offsets": (_CommitFn.BOOK, _book(), [OffsetBook]),
 }
 
 
