@@ -3,14 +3,18 @@ no class or module (as pickle's do), so state survives a class renamed or moved.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from apache_beam.coders import PickleCoder
+from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.clean.repetition import Paragraphs, RecentParagraphs
 from pipelines.clean.transform import _StripRecentFn
 from pipelines.dedupe.streaming import HeldArticle, Stored, _DecideInArrivalOrder
 from pipelines.io.kafka_offsets import Done, OffsetBook, Read, _CommitFn
 from pipelines.stories.features import story_vector
+from pipelines.stories.groups import Member, _StreamingGroups, member_of
 from pipelines.stories.index import IndexedArticle
 from pipelines.stories.transform import _StreamingStories
 
@@ -31,6 +35,29 @@ def _book() -> OffsetBook:
     return book
 
 
+_EVENT = {
+    "event_id": "e1",
+    "article_id": "a1",
+    "source": "nyt",
+    "story_id": "s1",
+    "event_type": "THREATEN",
+    "quad_class": 3,
+    "actor": [{"text": "Pyongyang", "canonical": "North Korea", "country": "PRK", "sector": None}],
+    "recipient": [],
+    "place": {
+        "text": "Tokyo",
+        "name": "Tokyo",
+        "feature_type": "city",
+        "country": "JPN",
+        "region_code": None,
+        "latitude": 35.69,
+        "longitude": 139.69,
+        "gazetteer_id": "1850147",
+    },
+    "event_date": dt.date(2017, 8, 29),
+    "published_at": dt.datetime(2017, 8, 29, 6, tzinfo=dt.UTC),
+}
+_BARE_EVENT = {**_EVENT, "place": None, "event_date": None, "published_at": None, "source": None}
 _VECTOR = story_vector("Floods hit Paris", "Heavy rain flooded the Seine on Monday.")
 
 # (state, a value it holds, the classes in the value)
@@ -50,6 +77,12 @@ CASES = {
     "recurring paragraphs": (_StripRecentFn.RECENT, _recent(), [RecentParagraphs, Paragraphs]),
     "offsets, empty": (_CommitFn.BOOK, OffsetBook(), [OffsetBook]),
     "offsets": (_CommitFn.BOOK, _book(), [OffsetBook]),
+    "group member": (_StreamingGroups.MEMBERS, member_of(_EVENT, Timestamp(0)), [Member]),
+    "group member, bare": (
+        _StreamingGroups.MEMBERS,
+        member_of(_BARE_EVENT, Timestamp.of(1_504_000_000)),
+        [Member],
+    ),
 }
 
 
