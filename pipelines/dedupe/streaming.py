@@ -104,6 +104,7 @@ class Stored(NamedTuple):
     expired_through: int  # micros: entries expiring at or before are gone
 
 
+# The state of ``_DecideInArrivalOrder``: its recent articles and which bag it holds.
 HELD_ARTICLE_CODER = FieldsCoder(
     [
         VarIntCoder(),
