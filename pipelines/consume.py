@@ -11,7 +11,6 @@ each value with the schema (Avro single-object encoding, or the Confluent wire f
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -27,13 +26,12 @@ from pipelines.io.kafka_codec import BadMessage, decode_record
 from pipelines.io.registry_security import RegistrySecurity
 from pipelines.options import (
     ConfigurationError,
+    add_bootstrap_servers_argument,
     add_kafka_security_arguments,
     add_registry_security_arguments,
 )
 from pipelines.records import SCHEMA_FILES
 from pipelines.strict_options import StrictArgumentParser
-
-DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
 class Message(NamedTuple):
@@ -146,11 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m pipelines.consume", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--topic", required=True, help="Topic to read (every partition).")
-    parser.add_argument(
-        "--bootstrap-servers",
-        default=DEFAULT_BOOTSTRAP,
-        help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
-    )
+    add_bootstrap_servers_argument(parser)
     parser.add_argument(
         "--schema",
         default="event",

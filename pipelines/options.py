@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -16,6 +17,8 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+# The brokers of produce and consume when --bootstrap-servers is not given.
+DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
 def _true_or_false(value: str) -> bool:
@@ -359,6 +362,15 @@ def add_kafka_security_arguments(parser, dashes: bool = False) -> None:
         "kafka security (every producer, consumer and admin client of the command)"
     )
     _add_options(group, KAFKA_SECURITY_OPTIONS, dashes)
+
+
+def add_bootstrap_servers_argument(parser) -> None:
+    """The brokers option of produce and consume (the pipeline's is --kafka_bootstrap_servers)."""
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=DEFAULT_BOOTSTRAP,
+        help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
+    )
 
 
 def add_registry_security_arguments(parser, dashes: bool = False) -> None:

@@ -11,7 +11,6 @@ JSON. Items the file source cannot read are reported on stderr and not sent.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,11 +19,13 @@ from kafka.errors import KafkaError
 
 from pipelines.io.files import ARTICLES, parse_file
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, explained_errors, producer
-from pipelines.options import ConfigurationError, add_kafka_security_arguments
+from pipelines.options import (
+    ConfigurationError,
+    add_bootstrap_servers_argument,
+    add_kafka_security_arguments,
+)
 from pipelines.records import Record
 from pipelines.strict_options import StrictArgumentParser
-
-DEFAULT_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
 def article_files(paths: Iterable[str]) -> Iterator[Path]:
@@ -100,11 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m pipelines.produce", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--topic", required=True, help="Topic to write the articles to.")
-    parser.add_argument(
-        "--bootstrap-servers",
-        default=DEFAULT_BOOTSTRAP,
-        help=f"Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP}).",
-    )
+    add_bootstrap_servers_argument(parser)
     parser.add_argument("files", nargs="+", help="Article files or directories.")
     add_kafka_security_arguments(parser, dashes=True)
     args = parser.parse_args(argv)

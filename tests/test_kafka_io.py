@@ -30,6 +30,7 @@ from pipelines.io.kafka_source import (
     UNBOUNDED_STOP,
     PartitionSpec,
     ReadArticlesFromKafka,
+    SourceSettings,
     _InOrderOffsetTracker,
     _ReadPartition,
 )
@@ -298,7 +299,12 @@ def _read_unbounded(fn, spec, start: int) -> list[int]:
 def test_unbounded_reader_replaces_a_consumer_that_fetches_no_more(kafka):
     topic = create_topic(kafka, "stall")
     send(topic, [(0, article_json(n)) for n in range(3)])
-    fn = _ReadPartition(BOOTSTRAP, "g-stall", False, None, PLAINTEXT, RegistrySecurity(), 0.5)
+    fn = _ReadPartition(
+        SourceSettings(
+            BOOTSTRAP, topic, "g-stall", "committed", False, None, PLAINTEXT, RegistrySecurity()
+        ),
+        stall_seconds=0.5,
+    )
     fn.setup()
     try:
         spec, tp = PartitionSpec(topic, 0, 0, UNBOUNDED_STOP), TopicPartition(topic, 0)

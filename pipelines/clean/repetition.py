@@ -20,9 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from apache_beam.coders import IterableCoder, StrUtf8Coder, VarIntCoder
+
 from pipelines.clean.boilerplate import LENGTH_GOOD, STOPWORDS_GOOD, describe, key
 from pipelines.clean.wordlists import stoplist_for
 from pipelines.records import Record
+from pipelines.state_coders import FieldsCoder
 
 # Distinct articles of a source a paragraph must appear in to count as its boilerplate.
 MIN_ARTICLES = 4
@@ -136,6 +139,20 @@ class RecentParagraphs:
         repeated = {h for h, n in counts.items() if n + 1 >= self.min_articles}
         self.articles = [*others, article][-self.window :]
         return repeated
+
+
+_HASHES = IterableCoder(StrUtf8Coder())
+_PARAGRAPHS_CODER = FieldsCoder(
+    [_HASHES, _HASHES, StrUtf8Coder()],
+    lambda removable, body, longest: Paragraphs(frozenset(removable), frozenset(body), longest),
+    lambda p: (sorted(p.removable), sorted(p.body), p.longest),
+)
+# A source's recent articles in streaming's state (clean.transform).
+RECENT_PARAGRAPHS_CODER = FieldsCoder(
+    [VarIntCoder(), VarIntCoder(), IterableCoder(_PARAGRAPHS_CODER)],
+    lambda window, min_articles, articles: RecentParagraphs(window, min_articles, list(articles)),
+    lambda r: (r.window, r.min_articles, r.articles),
+)
 
 
 def strip_repeated(text: str, repeated: set[str]) -> str:

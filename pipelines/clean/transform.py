@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.pvalue import AsDict, TaggedOutput
@@ -22,6 +21,7 @@ from pipelines import counting
 from pipelines.clean.language import ENGLISH, detect_language
 from pipelines.clean.repetition import (
     MIN_ARTICLES,
+    RECENT_PARAGRAPHS_CODER,
     WINDOW,
     Paragraphs,
     RecentParagraphs,
@@ -145,7 +145,7 @@ class _StripRecentFn(beam.DoFn):
     """Streaming: (source, article) -> the article without the paragraphs that recur in the
     recent distinct articles of its source; the state is the last ``window`` of them."""
 
-    RECENT = ReadModifyWriteStateSpec("recent", PickleCoder())
+    RECENT = ReadModifyWriteStateSpec("recent", RECENT_PARAGRAPHS_CODER)
 
     def __init__(self, min_articles: int, window: int) -> None:
         self.min_articles = min_articles

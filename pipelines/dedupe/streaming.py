@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.coders import PickleCoder
+from apache_beam.coders import BytesCoder, StrUtf8Coder, TupleSequenceCoder, VarIntCoder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
@@ -71,6 +71,7 @@ from pipelines.dedupe.matching import (
 )
 from pipelines.dedupe.minhash import fingerprint, similarity
 from pipelines.records import Record
+from pipelines.state_coders import FieldsCoder
 
 _KEY = "dedupe"  # the one state key: every article is decided by the same worker
 _LOG = logging.getLogger(__name__)
@@ -101,6 +102,20 @@ class Stored(NamedTuple):
 
     token: bytes  # renewed with every write to the bag
     expired_through: int  # micros: entries expiring at or before are gone
+
+
+# The state of ``_DecideInArrivalOrder``: its recent articles and which bag it holds.
+HELD_ARTICLE_CODER = FieldsCoder(
+    [
+        VarIntCoder(),
+        StrUtf8Coder(),
+        VarIntCoder(),
+        TupleSequenceCoder(StrUtf8Coder()),
+        BytesCoder(),
+    ],
+    HeldArticle,
+)
+STORED_CODER = FieldsCoder([BytesCoder(), VarIntCoder()], Stored)
 
 
 def _fingerprinted(article: Record) -> _KEYED:
@@ -170,8 +185,8 @@ class _DecideInArrivalOrder(beam.DoFn):
     """Per newcomer: an ``id`` duplicate, a duplicate naming the earliest recent article it
     matches, or kept; every admitted article joins the state for one horizon."""
 
-    ENTRIES = BagStateSpec("entries", PickleCoder())
-    STORED = ReadModifyWriteStateSpec("stored", PickleCoder())
+    ENTRIES = BagStateSpec("entries", HELD_ARTICLE_CODER)
+    STORED = ReadModifyWriteStateSpec("stored", STORED_CODER)
     EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
 
     def __init__(self, threshold: float, horizon_seconds: int):

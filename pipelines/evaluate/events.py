@@ -251,19 +251,27 @@ def _tune_errors(errors: list[dict]) -> list[dict]:
     return [e for e in errors if e.get("id") is None or split_of(str(e["id"])) == "tune"]
 
 
+def _print_json(
+    args: argparse.Namespace, figures: dict[str, Any], errors: list[dict], **about: str
+) -> int:
+    """Prints each system's figures, the gold file, the split and ``about`` as one JSON
+    document, with the errors under --errors."""
+    doc = {**figures, "gold": args.gold, "split": args.split, **about}
+    if args.errors:
+        doc["errors"] = errors
+    json.dump(doc, sys.stdout, indent=2)
+    print()
+    return 0
+
+
 def _main_news(args: argparse.Namespace, gold: list[dict], systems: dict[str, Predict]) -> int:
     results = {name: score_news(gold, predict(gold)) for name, predict in systems.items()}
     errors = _tune_errors(results["extractor"][1]) if args.errors else []
+    figures = {name: f for name, (f, _) in results.items()}
     if args.json:
-        doc: dict[str, Any] = {name: figures for name, (figures, _) in results.items()}
-        doc.update(gold=args.gold, split=args.split, format="news-events")
-        if args.errors:
-            doc["errors"] = errors
-        json.dump(doc, sys.stdout, indent=2)
-        print()
-        return 0
+        return _print_json(args, figures, errors, format="news-events")
     print(f"{args.gold}: {len(gold)} sentences (split {args.split or 'all'}), all events")
-    print(table({name: figures for name, (figures, _) in results.items()}))
+    print(table(figures))
     for e in errors:
         print(json.dumps(e, ensure_ascii=False))
     return 0
@@ -281,18 +289,11 @@ def main(args: argparse.Namespace) -> int:
         return _main_news(args, gold, systems)
     scores = run(gold, systems)
     errors = _tune_errors(scores["extractor"].errors) if args.errors else []
+    figures = {name: s.figures for name, s in scores.items()}
     if args.json:
-        doc = {name: s.figures for name, s in scores.items()}
-        doc["gold"] = args.gold
-        doc["split"] = args.split
-        doc["model"] = model.name
-        if args.errors:
-            doc["errors"] = errors
-        json.dump(doc, sys.stdout, indent=2)
-        print()
-        return 0
+        return _print_json(args, figures, errors, model=model.name)
     print(f"{args.gold}: {len(gold)} sentences (split {args.split or 'all'}), model {model.name}")
-    print(_table({name: s.figures for name, s in scores.items()}))
+    print(_table(figures))
     print()
     print("extractor, best event of each sentence:")
     print(_confusion(scores["extractor"].figures["confusion"]))

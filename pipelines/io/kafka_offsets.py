@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder
+from apache_beam.coders import IterableCoder, NullableCoder, TupleCoder, VarIntCoder
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from kafka import TopicPartition
@@ -28,6 +28,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from pipelines.io.kafka_clients import PLAINTEXT, KafkaSecurity, consumer
+from pipelines.state_coders import FieldsCoder
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,24 @@ class OffsetBook:
         return offset if offset > self.committed else None
 
 
+_OFFSET = NullableCoder(VarIntCoder())
+_OFFSETS = IterableCoder(VarIntCoder())
+# A partition's book in ``_CommitFn``'s state.
+OFFSET_BOOK_CODER = FieldsCoder(
+    [
+        _OFFSET,
+        IterableCoder(TupleCoder([VarIntCoder(), VarIntCoder()])),
+        _OFFSETS,
+        _OFFSETS,
+        _OFFSET,
+    ],
+    lambda frontier, ahead, pending, early, committed: OffsetBook(
+        frontier, list(ahead), set(pending), set(early), committed
+    ),
+    lambda b: (b.frontier, b.ahead, sorted(b.pending), sorted(b.early), b.committed),
+)
+
+
 class _CommitFn(beam.DoFn):
     """Keeps an ``OffsetBook`` per partition and commits what it allows; yields
     (partition key, committed offset) after each commit.
@@ -117,7 +136,7 @@ class _CommitFn(beam.DoFn):
     batch DirectRunner falls back to a runner that cannot run the source.
     """
 
-    BOOK = ReadModifyWriteStateSpec("offsets", PickleCoder())
+    BOOK = ReadModifyWriteStateSpec("offsets", OFFSET_BOOK_CODER)
     END = TimerSpec("end", TimeDomain.WATERMARK)
 
     def __init__(self, bootstrap_servers: str, group: str, security: KafkaSecurity) -> None:

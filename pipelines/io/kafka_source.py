@@ -66,6 +66,21 @@ STALL_SECONDS = 10
 STALL_CHECK_TIMEOUT_MS = 2000
 
 
+@dataclass(frozen=True)
+class SourceSettings:
+    """Where and how the source reads: ``ReadArticlesFromKafka``'s settings, which its steps
+    share."""
+
+    servers: str
+    topic: str
+    group: str
+    start_offset: str
+    bounded: bool
+    registry_url: str | None
+    security: KafkaSecurity
+    registry_security: RegistrySecurity
+
+
 class PartitionSpec(NamedTuple):
     """One partition to read, from ``start`` up to (excluding) ``stop``."""
 
@@ -100,43 +115,31 @@ def read_message(
 class _ListPartitions(beam.DoFn):
     """Impulse -> one PartitionSpec per partition of the topic, offsets resolved now."""
 
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        topic: str,
-        group: str,
-        start_offset: str,
-        bounded: bool,
-        security: KafkaSecurity,
-    ) -> None:
-        self._servers = bootstrap_servers
-        self._topic = topic
-        self._group = group
-        self._start_offset = start_offset
-        self._bounded = bounded
-        self._security = security
+    def __init__(self, source: SourceSettings) -> None:
+        self._source = source
 
     def process(self, _impulse: Any) -> Iterator[PartitionSpec]:
-        client = consumer(self._servers, self._group, self._security)
+        source = self._source
+        client = consumer(source.servers, source.group, source.security)
         try:
-            partitions = client.partitions_for_topic(self._topic)
+            partitions = client.partitions_for_topic(source.topic)
             if not partitions:
-                raise ValueError(f"Kafka topic {self._topic!r} does not exist on {self._servers}")
-            tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+                raise ValueError(f"Kafka topic {source.topic!r} does not exist on {source.servers}")
+            tps = [TopicPartition(source.topic, p) for p in sorted(partitions)]
             earliest = client.beginning_offsets(tps)
             latest = client.end_offsets(tps)
             for tp in tps:
                 start = self._start(client, tp, earliest[tp], latest[tp])
-                stop = latest[tp] if self._bounded else UNBOUNDED_STOP
+                stop = latest[tp] if source.bounded else UNBOUNDED_STOP
                 log.info("reading %s/%d from offset %d to %s", tp.topic, tp.partition, start, stop)
                 yield PartitionSpec(tp.topic, tp.partition, start, max(start, stop))
         finally:
             client.close()
 
     def _start(self, client: KafkaConsumer, tp: TopicPartition, earliest: int, latest: int):
-        if self._start_offset == "earliest":
+        if self._source.start_offset == "earliest":
             return earliest
-        if self._start_offset == "latest":
+        if self._source.start_offset == "latest":
             return latest
         committed = client.committed(tp)
         # A committed offset below the log start (retention) falls back to the earliest.
@@ -193,22 +196,8 @@ class _ReadPartition(beam.DoFn):
     """Reads one partition's restriction; emits tagged articles and dead letters, and the
     ``Read`` marks of the offsets read (tag ``read_offsets``). Commits nothing."""
 
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        group: str,
-        bounded: bool,
-        schema_registry_url: str | None,
-        security: KafkaSecurity,
-        registry_security: RegistrySecurity,
-        stall_seconds: float = STALL_SECONDS,
-    ) -> None:
-        self._servers = bootstrap_servers
-        self._group = group
-        self._bounded = bounded
-        self._registry_url = schema_registry_url
-        self._security = security
-        self._registry_security = registry_security
+    def __init__(self, source: SourceSettings, stall_seconds: float = STALL_SECONDS) -> None:
+        self._source = source
         self._stall_seconds = stall_seconds
         self._marks = True
 
@@ -221,9 +210,10 @@ class _ReadPartition(beam.DoFn):
         self._empty_since: dict[TopicPartition, float] = {}
         self._unread: dict[TopicPartition, int] = {}
         self._replaced_at: dict[TopicPartition, tuple[int, int]] = {}
+        source = self._source
         self._registry = (
-            SchemaRegistry(self._registry_url, security=self._registry_security)
-            if self._registry_url
+            SchemaRegistry(source.registry_url, security=source.registry_security)
+            if source.registry_url
             else None
         )
         self._read_count = counting.counter(counting.READ)
@@ -248,7 +238,7 @@ class _ReadPartition(beam.DoFn):
         """
         reader = self._readers.get(tp)
         if reader is None:
-            reader = self._readers[tp] = consumer(self._servers, None, self._security)
+            reader = self._readers[tp] = consumer(self._source.servers, None, self._source.security)
             reader.assign([tp])
             reader.seek(tp, offset)
         elif self._position(reader, tp) != offset:
@@ -282,7 +272,7 @@ class _ReadPartition(beam.DoFn):
             yield from self._claim(element, messages, tracker, watermark, read)
             if not read.done and not messages:
                 yield from self._nothing_new(reader, element, tp, tracker, watermark, read)
-            if not self._bounded and (not messages or time.monotonic() > deadline):
+            if not self._source.bounded and (not messages or time.monotonic() > deadline):
                 break
         if not read.done:
             # Self-checkpoint: the runner resumes the rest of the partition later (at once
@@ -297,7 +287,7 @@ class _ReadPartition(beam.DoFn):
         try:
             batch = reader.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_POLL_RECORDS)
         except KafkaError as e:
-            if self._bounded:
+            if self._source.bounded:
                 raise
             log.warning("reading %s/%d: %s; retrying", tp.topic, tp.partition, e)
             return None
@@ -338,12 +328,12 @@ class _ReadPartition(beam.DoFn):
         no record, such as transaction markers) is done by claiming its stop offset; an
         unbounded partition is caught up and must not hold back the watermark."""
         stop = tracker.current_restriction().stop
-        if self._bounded and reader.position(tp) >= stop:
+        if self._source.bounded and reader.position(tp) >= stop:
             tracker.try_claim(stop)
             read.done = True
             if self._marks and stop > read.marked:
                 yield self._read_mark(element, read.marked, stop, [], read.ts)
-        elif not self._bounded:
+        elif not self._source.bounded:
             self._advance_watermark(watermark, Timestamp.now())
             self._replace_if_stuck(reader, tp)
 
@@ -416,7 +406,7 @@ class _ReadAndCommitPartition(_ReadPartition):
 
     def setup(self) -> None:
         super().setup()
-        self._committer = consumer(self._servers, self._group, self._security)
+        self._committer = consumer(self._source.servers, self._source.group, self._source.security)
         self._commit_lock = threading.Lock()
 
     def teardown(self) -> None:
@@ -476,41 +466,26 @@ class ReadArticlesFromKafka(beam.PTransform):
         super().__init__()
         if start_offset not in START_OFFSETS:
             raise ValueError(f"start_offset must be one of {START_OFFSETS}, not {start_offset!r}")
-        self._servers = bootstrap_servers
-        self._topic = topic
-        self._group = consumer_group
-        self._start_offset = start_offset
-        self._bounded = bounded
-        self._registry_url = schema_registry_url
+        self._source = SourceSettings(
+            bootstrap_servers,
+            topic,
+            consumer_group,
+            start_offset,
+            bounded,
+            schema_registry_url,
+            security,
+            registry_security or RegistrySecurity(),
+        )
         self._track = track_offsets
-        self._security = security
-        self._registry_security = registry_security or RegistrySecurity()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
             | "Impulse" >> beam.Impulse()
-            | "ListPartitions"
-            >> beam.ParDo(
-                _ListPartitions(
-                    self._servers,
-                    self._topic,
-                    self._group,
-                    self._start_offset,
-                    self._bounded,
-                    self._security,
-                )
-            )
+            | "ListPartitions" >> beam.ParDo(_ListPartitions(self._source))
             | "SpreadPartitions" >> beam.Reshuffle()
             | "ReadPartitions"
             >> beam.ParDo(
-                (_ReadPartition if self._track else _ReadAndCommitPartition)(
-                    self._servers,
-                    self._group,
-                    self._bounded,
-                    self._registry_url,
-                    self._security,
-                    self._registry_security,
-                )
+                (_ReadPartition if self._track else _ReadAndCommitPartition)(self._source)
             ).with_outputs(ARTICLES, DEAD_LETTERS, READ_OFFSETS)
         )

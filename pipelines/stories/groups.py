@@ -16,19 +16,37 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder
+from apache_beam.coders import (
+    FloatCoder,
+    IterableCoder,
+    NullableCoder,
+    StrUtf8Coder,
+    TupleCoder,
+    VarIntCoder,
+)
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, TimerSpec, on_timer
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipelines.records import Record, stable_id
+from pipelines.state_coders import FieldsCoder
 
 _CALENDAR = (
     dt.datetime(1, 1, 2, tzinfo=dt.UTC).timestamp(),
     dt.datetime(9999, 12, 30, tzinfo=dt.UTC).timestamp(),
 )
-PLACE_FIELDS = ("name", "feature_type", "country", "region_code", "latitude", "longitude")
+# What a group record keeps of a participant and of a place.
+PARTICIPANT_FIELDS = ("canonical", "country", "sector")
+PLACE_FIELDS = (
+    "name",
+    "feature_type",
+    "country",
+    "region_code",
+    "latitude",
+    "longitude",
+    "gazetteer_id",
+)
 
 
 def _participant_key(people: list[dict[str, Any]]) -> str:
@@ -63,24 +81,66 @@ class Member(NamedTuple):
     event_id: str
     article_id: str
     source: str | None
-    event: Record  # the fields a group record takes from its earliest member
-
-
-_SHARED = ("story_id", "event_type", "quad_class", "actor", "recipient", "place", "event_date")
+    event: Record  # the fields a group record takes from its earliest member, as it takes them
 
 
 def member_of(event: Record, timestamp: Timestamp) -> Member:
     published = event.get("published_at")
     seconds = published.timestamp() if published else _seconds(timestamp)
-    shared = {k: event.get(k) for k in _SHARED}
+    place = event.get("place")
+    shared = {
+        "story_id": event.get("story_id"),
+        "event_type": event.get("event_type"),
+        "quad_class": event.get("quad_class"),
+        "actor": _people(event.get("actor")),
+        "recipient": _people(event.get("recipient")),
+        "place": {k: place.get(k) for k in PLACE_FIELDS} if place else None,
+        "event_date": event.get("event_date"),
+    }
     return Member(seconds, event["event_id"], event["article_id"], event.get("source"), shared)
 
 
 def _people(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"canonical": p["canonical"], "country": p.get("country"), "sector": p.get("sector")}
-        for p in people
-    ]
+    return [{k: p.get(k) for k in PARTICIPANT_FIELDS} for p in people]
+
+
+def _shared_fields(shared: Record) -> tuple:
+    date, place = shared["event_date"], shared["place"]
+    return (
+        shared["story_id"],
+        shared["event_type"],
+        shared["quad_class"],
+        [tuple(p[k] for k in PARTICIPANT_FIELDS) for p in shared["actor"]],
+        [tuple(p[k] for k in PARTICIPANT_FIELDS) for p in shared["recipient"]],
+        tuple(place[k] for k in PLACE_FIELDS) if place else None,
+        date.toordinal() if date else None,
+    )
+
+
+def _shared_of(story_id, event_type, quad_class, actor, recipient, place, date) -> Record:
+    return {
+        "story_id": story_id,
+        "event_type": event_type,
+        "quad_class": quad_class,
+        "actor": [dict(zip(PARTICIPANT_FIELDS, p, strict=True)) for p in actor],
+        "recipient": [dict(zip(PARTICIPANT_FIELDS, p, strict=True)) for p in recipient],
+        "place": dict(zip(PLACE_FIELDS, place, strict=True)) if place else None,
+        "event_date": None if date is None else dt.date.fromordinal(date),
+    }
+
+
+_TEXT = NullableCoder(StrUtf8Coder())
+_NUMBER = NullableCoder(FloatCoder())
+_PEOPLE = IterableCoder(TupleCoder([_TEXT] * len(PARTICIPANT_FIELDS)))
+_PLACE = NullableCoder(TupleCoder([_TEXT] * 4 + [_NUMBER] * 2 + [_TEXT]))
+_DATE = NullableCoder(VarIntCoder())  # the day's proleptic Gregorian ordinal
+_SHARED_CODER = FieldsCoder(
+    [_TEXT, _TEXT, NullableCoder(VarIntCoder()), _PEOPLE, _PEOPLE, _PLACE, _DATE],
+    _shared_of,
+    _shared_fields,
+)
+# A group's member in streaming's state (``_StreamingGroups``).
+MEMBER_CODER = FieldsCoder([_NUMBER, StrUtf8Coder(), StrUtf8Coder(), _TEXT, _SHARED_CODER], Member)
 
 
 def group_record(group_id: str, members: Iterable[Member]) -> Record:
@@ -91,7 +151,7 @@ def group_record(group_id: str, members: Iterable[Member]) -> Record:
     )
     times = [m.seconds for m in ordered if m.seconds is not None]
     first = ordered[0].event
-    place = next((m.event["place"] for m in ordered if m.event.get("place")), None)
+    place = next((m.event["place"] for m in ordered if m.event["place"]), None)
     articles = list(dict.fromkeys(m.article_id for m in ordered))
     sources = sorted({m.source for m in ordered if m.source})
     return {
@@ -99,13 +159,9 @@ def group_record(group_id: str, members: Iterable[Member]) -> Record:
         "story_id": first["story_id"],
         "event_type": first["event_type"],
         "quad_class": first["quad_class"],
-        "actor": _people(first["actor"]),
-        "recipient": _people(first["recipient"]),
-        "place": (
-            {**{k: place.get(k) for k in PLACE_FIELDS}, "gazetteer_id": place["gazetteer_id"]}
-            if place
-            else None
-        ),
+        "actor": first["actor"],
+        "recipient": first["recipient"],
+        "place": place,
         "event_date": first["event_date"],
         "num_articles": len(articles),
         "num_sources": len(sources),
@@ -142,7 +198,7 @@ def _batch_group(keyed: tuple[str, Iterable[Member]]):
 class _StreamingGroups(beam.DoFn):
     """One group's members in state; the record again on each new member."""
 
-    MEMBERS = BagStateSpec("members", PickleCoder())
+    MEMBERS = BagStateSpec("members", MEMBER_CODER)
     QUIET = TimerSpec("quiet", TimeDomain.WATERMARK)
 
     def __init__(self, window_seconds: float) -> None:

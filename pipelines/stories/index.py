@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
+
+from apache_beam.coders import FloatCoder, MapCoder, StrUtf8Coder
 
 from pipelines.records import stable_id
+from pipelines.state_coders import FieldsCoder
 from pipelines.stories.features import Vector, candidate_keys, cosine
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600
@@ -28,6 +32,14 @@ class IndexedArticle:
     story_id: str
     seconds: float  # event time
     vector: Vector
+
+
+# An indexed article in streaming's state (stories.transform).
+INDEXED_ARTICLE_CODER = FieldsCoder(
+    [StrUtf8Coder(), StrUtf8Coder(), FloatCoder(), MapCoder(StrUtf8Coder(), FloatCoder())],
+    IndexedArticle,
+    attrgetter("article_id", "story_id", "seconds", "vector"),
+)
 
 
 def new_story_id(article_id: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder
+from apache_beam.coders import TupleCoder, VarIntCoder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
@@ -37,7 +37,12 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from pipelines.dedupe.matching import article_order
 from pipelines.records import Record
 from pipelines.stories.features import story_vector
-from pipelines.stories.index import DEFAULT_THRESHOLD, DEFAULT_WINDOW_SECONDS, StoryIndex
+from pipelines.stories.index import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW_SECONDS,
+    INDEXED_ARTICLE_CODER,
+    StoryIndex,
+)
 
 _KEY = "stories"
 # Batch drops articles older than the window every so many articles (a scan of the index).
@@ -77,8 +82,9 @@ def _batch_stories(keyed, window_seconds: float, threshold: float):
 class _StreamingStories(beam.DoFn):
     """The story decision on one key, with the window's articles in state."""
 
-    ENTRIES = BagStateSpec("entries", PickleCoder())  # (held until, micros; IndexedArticle)
-    ADDED = ReadModifyWriteStateSpec("added", PickleCoder())  # entries added so far
+    # (held until, micros; IndexedArticle)
+    ENTRIES = BagStateSpec("entries", TupleCoder([VarIntCoder(), INDEXED_ARTICLE_CODER]))
+    ADDED = ReadModifyWriteStateSpec("added", VarIntCoder())  # entries added so far
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(self, window_seconds: float, threshold: float) -> None:
