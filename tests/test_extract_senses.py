@@ -358,3 +358,9 @@ def test_other_sense_objects_name_known_classes(data):
     bad["verbs"]["appeal"] = {**bad["verbs"]["appeal"], "other_sense_objects": ["nothing"]}
     with pytest.raises(LexiconError, match="unknown argument class 'nothing'"):
         parse_lexicon(bad)
+
+
+def test_more_imports_from_a_partner_are_economic_cooperation(extract):
+    events = extract("Japan is also expected to increase imports of American soybeans.")
+    assert _types(events) == {"COOPERATE"}
+    assert extract("Imports rose by 5% in March.") == []
