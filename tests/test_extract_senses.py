@@ -364,3 +364,24 @@ def test_more_imports_from_a_partner_are_economic_cooperation(extract):
     events = extract("Japan is also expected to increase imports of American soybeans.")
     assert _types(events) == {"COOPERATE"}
     assert extract("Imports rose by 5% in March.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Musiwave provides downloading infrastructure for the mobile phone market.",
+        "The new line can give speeds of 18Mbps to most homes.",
+        "Market leader Nintendo is releasing a handheld console next month.",
+    ],
+)
+def test_giving_and_releasing_need_a_party(extract, text):
+    assert extract(text) == []
+
+
+def test_aid_and_releases_to_parties_stay_events(extract):
+    assert "AID" in _types(extract("Japan will provide $10 million to the flood victims."))
+    assert _types(extract("The rebels released 20 hostages on Sunday.")) & {"RETREAT", "CONCEDE"}
+    # CAMEO's pattern names the aid when the plain verb has no party as recipient
+    assert _types(extract("The Red Cross said it would send medical teams to the city.")) == {
+        "AGREE"
+    }

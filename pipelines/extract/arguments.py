@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from pipelines.extract.lexicon import Lexicon
+from pipelines.extract.lexicon import Lexicon, singular
 from pipelines.extract.participants import descend_partitive
 from pipelines.extract.triggers import Trigger, direct_object
 
@@ -304,7 +304,11 @@ def _prep_objects(head: Token, preps: set[str]) -> list[Token]:
 
 
 def verb_recipient(
-    trigger: Trigger, verb: Token, event_nouns: frozenset[str] = frozenset(), depth: int = 0
+    trigger: Trigger,
+    verb: Token,
+    event_nouns: frozenset[str] = frozenset(),
+    depth: int = 0,
+    party_words: frozenset[str] = frozenset(),
 ) -> Token | None:
     """The target of a verbal trigger: a party named by the object, a dative or a
     prepositional phrase, preferring named parties and groups over things ('cut off
@@ -355,7 +359,7 @@ def verb_recipient(
     if depth < 2:
         for c in verb.children:
             if c.dep_ in {"xcomp", "ccomp", "advcl"} and c.pos_ in {"VERB", "AUX"}:
-                found = verb_recipient(trigger, c, event_nouns, depth + 1)
+                found = verb_recipient(trigger, c, event_nouns, depth + 1, party_words)
                 if found is not None:
                     return found
     if depth == 0:
@@ -364,6 +368,9 @@ def verb_recipient(
             return place
         for cand in direct:
             if cand.lemma_.lower() not in event_nouns and cand.ent_type_:
+                return cand
+        for cand in preps:  # last: "provide $10m to the flood victims", a party's head word
+            if singular(cand.lemma_.lower()) in party_words:
                 return cand
     return None
 

@@ -303,7 +303,9 @@ class SentenceExtractor:
             actor_token = args.agent(verb)
         else:
             actor_token = args.subject(verb)
-        recipient_token = args.verb_recipient(trigger, verb, self.event_nouns)
+        recipient_token = args.verb_recipient(
+            trigger, verb, self.event_nouns, party_words=self.party_words
+        )
         recipients = self._people(recipient_token, i)
         actors = self._people(actor_token, i, {p["canonical"] for p in recipients}, speech)
         names = {p["canonical"] for p in actors}

@@ -169,28 +169,36 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
             if found is not None:
                 return Trigger(verb, (verb, pobj), found, "support", pobj)
     entry = lex.verbs.get(lemma)
-    if entry is not None and obj is not None and _other_object(entry, obj, lex):
-        entry = None  # "struck a balance", "met the deadline": not the plain sense
+    if entry is not None and not _plain_sense(entry, verb, obj, lex):
+        entry = None  # "struck a balance", "provided speeds of 18Mbps": a pattern may apply
     pattern = match_pattern(verb, lex)
-    if pattern is not None and (pattern.entry.type is None or entry is None or not entry.override):
+    # a hand-written entry wins over a typed pattern, except one that names a thing as the
+    # object of a verb whose plain sense needs a target ("send medical teams" is aid to no one)
+    if pattern is not None and (
+        pattern.entry.type is None
+        or entry is None
+        or not entry.override
+        or (entry.needs_target and pattern.object and not forms(obj) & lex.party_words)
+    ):
         thing = obj if pattern.object else None  # the object the pattern names is no party
         return Trigger(verb, (verb,), pattern.entry, "pattern", thing)
-    if entry is None:
-        return None
+    return Trigger(verb, (verb,), entry, "verb") if entry is not None else None
+
+
+def _plain_sense(entry: LexiconEntry, verb: Token, obj: Token | None, lex: Lexicon) -> bool:
+    """The plain verb's entry applies: its object is one it requires (``requires_object``),
+    none when it takes none (``intransitive``), of none of its ``other_sense_objects``
+    classes, and it has the complement clause it requires (``requires_xcomp``)."""
     if entry.requires_object and (obj is None or obj.lemma_.lower() not in entry.requires_object):
-        return None
+        return False
     if entry.requires_xcomp and not any(c.dep_ in {"xcomp", "ccomp"} for c in verb.children):
-        return None
-    return Trigger(verb, (verb,), entry, "verb")
-
-
-def _other_object(entry: LexiconEntry, obj: Token, lex: Lexicon) -> bool:
-    """The direct object makes the plain verb another sense: it takes none (``intransitive``)
-    or the object is of one of its ``other_sense_objects`` classes."""
-    if entry.intransitive:
+        return False
+    if obj is None:
         return True
+    if entry.intransitive:
+        return False
     words = forms(descend_partitive(obj))
-    return any(words & lex.argument_classes[name] for name in entry.other_sense_objects)
+    return not any(words & lex.argument_classes[name] for name in entry.other_sense_objects)
 
 
 def _event_noun(noun: Token, lex: Lexicon) -> LexiconEntry | None:
