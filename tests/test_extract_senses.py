@@ -385,3 +385,14 @@ def test_aid_and_releases_to_parties_stay_events(extract):
     assert _types(extract("The Red Cross said it would send medical teams to the city.")) == {
         "AGREE"
     }
+
+
+def test_a_party_named_in_a_relative_clause_does_not_make_the_subject_one(extract):
+    text = "Anything earlier was lost in the fire which destroyed most of the Parliament buildings."
+    assert extract(text) == []
+    gunmen = extract("Gunmen who belonged to the Taliban attacked the checkpoint.")
+    assert "ASSAULT" in _types(gunmen)
+
+
+def test_it_is_hoped_that_is_no_request(extract):
+    assert extract("It is hoped that longer opening hours will end the disorder.") == []

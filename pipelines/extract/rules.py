@@ -217,6 +217,16 @@ def _head(text: str) -> set[str]:
     return set(_phrase_words(text)[-1:])
 
 
+def _without_clauses(head: Token) -> list[Token]:
+    """The tokens of ``head``'s subtree less its relative and adverbial clauses."""
+    out, todo = [], [head]
+    while todo:
+        t = todo.pop()
+        out.append(t)
+        todo.extend(c for c in t.children if c.dep_ not in {"relcl", "advcl"})
+    return out
+
+
 def _without_demanded(triggers: list[Trigger]) -> list[Trigger]:
     """The triggers less the acts demanded by a verbal REQUEST of the same sentence ("called
     on Turkey to release the activists"): the demand is the event, the release has not
@@ -398,13 +408,14 @@ class SentenceExtractor:
 
     def _names_party(self, token: Token) -> bool:
         """The phrase names a party in a modifier ("the APEC forum", "Israeli bulldozers") or
-        is a name the model left unlabelled ("Merkel hosted Macron")."""
+        is a name the model left unlabelled ("Merkel hosted Macron"); its clauses do not
+        count ("the fire which destroyed the Parliament buildings" names no party)."""
         if token.pos_ == "PROPN" and not token.ent_type_:
             return True
         return any(
             (t.ent_type_ and t.ent_type_ not in args.NOT_PARTICIPANT)
             or singular(t.lemma_.lower()) in self.party_words
-            for t in token.subtree
+            for t in _without_clauses(token)
         )
 
     def events(self) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
 # 'arrested after the match' says when, not what: no sense restriction looks there
 TIME_ENTITIES = {"DATE", "TIME"}
+COMPLEMENTS = {"xcomp", "ccomp"}  # a control verb's act: "expected to rise", "hoped that"
 GERUND_NOUN_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj"}
 TIME_PREPS = {"after", "before", "during", "since", "until", "following", "ahead"}
 
@@ -74,7 +75,9 @@ def _particles(verb: Token) -> list[Token]:
 
 
 def _verb_trigger(verb: Token, lex: Lexicon) -> Trigger | None:
-    if verb.lemma_.lower() in lex.control_verbs and any(c.dep_ == "xcomp" for c in verb.children):
+    if verb.lemma_.lower() in lex.control_verbs and any(
+        c.dep_ in COMPLEMENTS for c in verb.children
+    ):
         return None  # "is expected to point", "decided to send": the act is the complement's
     found = _verb_meaning(verb, lex)
     if found is None or found.entry.type is None:
