@@ -30,10 +30,10 @@ from pipelines.extract.patterns import (
 VERBAL = {"VERB"}
 NOMINAL = {"NOUN", "PROPN"}
 # 'arrested after the match' says when, not what: no sense restriction looks there
-TIME_ENTITIES = {"DATE", "TIME"}
-COMPLEMENTS = {"xcomp", "ccomp"}  # a control verb's act: "expected to rise", "hoped that"
-GERUND_NOUN_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj"}
 TIME_PREPS = {"after", "before", "during", "since", "until", "following", "ahead"}
+TIME_ENTITIES = {"DATE", "TIME"}  # "elections in March": a month, not a march
+COMPLEMENTS = {"xcomp", "ccomp"}  # a control verb's act: "expected to rise", "hoped that"
+GERUND_NOUN_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj"}  # a gerund in a noun's place
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def _plain_sense(entry: LexiconEntry, verb: Token, obj: Token | None, lex: Lexic
     classes, and it has the complement clause it requires (``requires_xcomp``)."""
     if entry.requires_object and (obj is None or obj.lemma_.lower() not in entry.requires_object):
         return False
-    if entry.requires_xcomp and not any(c.dep_ in {"xcomp", "ccomp"} for c in verb.children):
+    if entry.requires_xcomp and not any(c.dep_ in COMPLEMENTS for c in verb.children):
         return False
     if obj is None:
         return True
@@ -237,7 +237,7 @@ def _noun_key(token: Token) -> str:
 
 def _noun_trigger(noun: Token, lex: Lexicon) -> Trigger | None:
     if noun.ent_type_ in TIME_ENTITIES:
-        return None  # "elections in March": a month, not a march
+        return None
     entry = lex.nouns.get(_noun_key(noun))
     if entry is None or entry.type is None:
         return None
