@@ -291,3 +291,20 @@ def test_whole_blocks_make_every_member_trigger_but_those_kept_out():
             convert(
                 VERBS.splitlines(), MAPPING.splitlines(), [], [], {**overrides, "whole_blocks": bad}
             )
+
+
+def test_agent_noun_exclusions_leave_out_heads_that_name_no_party():
+    agents = AGENTS + "INFORMATION_OFFICE [~GOVMED]\nRADIO_STATION [~MED]\n"
+    overrides = {
+        **OVERRIDES,
+        "agent_noun_exclusions": {"reason": "offices and places", "words": ["station"]},
+    }
+    doc, _ = convert(VERBS.splitlines(), MAPPING.splitlines(), [], agents.splitlines(), overrides)
+    assert "station" not in doc["agent_nouns"] and "office" in doc["agent_nouns"]
+    assert "minister" in doc["agent_nouns"] and "agent_noun_exclusions" not in doc
+    for bad in ({"words": ["station"]}, {"reason": "no words", "words": []}):
+        with pytest.raises(ConvertError, match="agent_noun_exclusions"):
+            convert(
+                VERBS.splitlines(), MAPPING.splitlines(), [], agents.splitlines(),
+                {**OVERRIDES, "agent_noun_exclusions": bad},
+            )  # fmt: skip

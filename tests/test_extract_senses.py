@@ -396,3 +396,9 @@ def test_a_party_named_in_a_relative_clause_does_not_make_the_subject_one(extrac
 
 def test_it_is_hoped_that_is_no_request(extract):
     assert extract("It is hoped that longer opening hours will end the disorder.") == []
+
+
+def test_an_object_headed_by_a_party_word_is_the_recipient(extract):
+    # "woman" is no group noun of the recipient ranking, but one of the lexicon's parties
+    events = extract("Soldiers raped women in the village.")
+    assert _types(events) == {"ASSAULT"}

@@ -369,7 +369,7 @@ def verb_recipient(
         for cand in direct:
             if cand.lemma_.lower() not in event_nouns and cand.ent_type_:
                 return cand
-        for cand in preps:  # last: "provide $10m to the flood victims", a party's head word
+        for cand in [*direct, *preps]:  # last: "raped women", "provide $10m to the victims"
             if singular(cand.lemma_.lower()) in party_words:
                 return cand
     return None

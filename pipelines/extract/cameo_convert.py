@@ -66,7 +66,7 @@ PREPOSITIONS = frozenset(
 )
 SLOTS = frozenset("$+^%")
 HAND_ONLY = frozenset(
-    {"overrides", "cameo_codes", "deverbal_nouns", "whole_blocks"}
+    {"overrides", "cameo_codes", "deverbal_nouns", "whole_blocks", "agent_noun_exclusions"}
 )  # not copied as they are
 VALENCE_WORD = re.compile(r"[a-z]+")  # VADER's lexicon also holds emoticons and slang
 LICENSE_NOTE = (
@@ -391,6 +391,17 @@ def parse_agent_nouns(lines: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
+def agent_noun_exclusions(overrides: dict[str, Any]) -> frozenset[str]:
+    """The overrides' ``agent_noun_exclusions``: heads of Phoenix agent phrases that name no
+    party on their own ("information" of INFORMATION_MINISTER), with the reason."""
+    spec = overrides.get("agent_noun_exclusions")
+    if spec is None:
+        return frozenset()
+    if not str(spec.get("reason", "")).strip() or not spec.get("words"):
+        raise ConvertError("agent_noun_exclusions: needs a reason and words")
+    return frozenset(w.lower() for w in spec["words"])
+
+
 def _entry(meaning: Meaning | None, code: str | None) -> dict[str, Any]:
     if meaning is None:
         return {"type": None, "cameo": code}
@@ -475,7 +486,8 @@ def convert(
     doc["discards"] = parse_discards(discard_lines)
     doc["story_discards"] = parse_story_discards(discard_lines)
     doc["agent_nouns"] = sorted(
-        set(parse_agent_nouns(agent_lines)) | set(doc.get("agent_nouns", ()))
+        (set(parse_agent_nouns(agent_lines)) | set(doc.get("agent_nouns", ())))
+        - agent_noun_exclusions(overrides)
     )
     tables = {"verbs": verbs, "phrasal_verbs": phrasal}
     counts = {"derived_verbs": len(verbs), "derived_phrasal_verbs": len(phrasal)}
