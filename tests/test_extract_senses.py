@@ -402,3 +402,31 @@ def test_an_object_headed_by_a_party_word_is_the_recipient(extract):
     # "woman" is no group noun of the recipient ranking, but one of the lexicon's parties
     events = extract("Soldiers raped women in the village.")
     assert _types(events) == {"ASSAULT"}
+
+
+def test_a_pattern_object_that_is_no_direct_object_is_no_crash(data):
+    # a CAMEO pattern matches its object among datives and complements too, where the verb
+    # has no direct object for the precedence of a needs_target override to look at
+    import spacy
+    from spacy.tokens import Doc
+
+    from pipelines.extract.triggers import find_triggers
+
+    lex = parse_lexicon(data)
+    [word] = next(
+        p.object
+        for patterns in lex.verb_patterns["give"].values()
+        for p in patterns
+        if p.entry.type and p.object and len(p.object) == 1 and not p.object[0].startswith("&")
+        and not (p.preps or p.subject or p.particle)
+    )  # fmt: skip
+    doc = Doc(
+        spacy.blank("en").vocab,
+        words=["Japan", "gave", word],
+        heads=[1, 1, 1],
+        deps=["nsubj", "ROOT", "dative"],
+        pos=["PROPN", "VERB", "NOUN"],
+        lemmas=["Japan", "give", word],
+    )
+    # the hand-written entry keeps its precedence, as it had before the exception
+    assert [(t.kind, t.entry.type) for t in find_triggers(doc[:], lex)] == [("verb", "AID")]

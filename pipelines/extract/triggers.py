@@ -181,7 +181,12 @@ def _verb_meaning(verb: Token, lex: Lexicon) -> Trigger | None:
         pattern.entry.type is None
         or entry is None
         or not entry.override
-        or (entry.needs_target and pattern.object and not forms(obj) & lex.party_words)
+        or (
+            entry.needs_target
+            and pattern.object
+            and obj is not None  # a pattern's object may be a dative or a complement
+            and not forms(obj) & lex.party_words
+        )
     ):
         thing = obj if pattern.object else None  # the object the pattern names is no party
         return Trigger(verb, (verb,), pattern.entry, "pattern", thing)
