@@ -328,10 +328,11 @@ def _class_rule(
     return list(roles)
 
 
-def _sense_shifts(data: dict[str, Any], types: dict[str, int]) -> tuple[SenseShift, ...]:
+def _sense_shifts(
+    data: dict[str, Any], types: dict[str, int], classes: dict[str, frozenset[str]]
+) -> tuple[SenseShift, ...]:
     """``sense_shifts``: rules like ``sense_restrictions`` whose argument classes turn the
     trigger into the ``to`` entry instead of stopping it."""
-    classes = _argument_classes(data)
     out = []
     for n, rule in enumerate(data.get("sense_shifts", ())):
         where = f"sense_shifts[{n}]"
@@ -343,11 +344,10 @@ def _sense_shifts(data: dict[str, Any], types: dict[str, int]) -> tuple[SenseShi
 
 
 def _other_senses(
-    data: dict[str, Any], types: dict[str, int]
+    data: dict[str, Any], types: dict[str, int], classes: dict[str, frozenset[str]]
 ) -> dict[str, dict[str, frozenset[str]]]:
     """``sense_restrictions`` -> PLOVER type -> argument role -> the head words (of the
     ``argument_classes`` the rule names) that make a trigger of that type another sense."""
-    classes = _argument_classes(data)
     out: dict[str, dict[str, set[str]]] = {}
     for n, rule in enumerate(data.get("sense_restrictions", ())):
         roles = _class_rule(rule, f"sense_restrictions[{n}]", types, classes, ("types", "classes"))
@@ -506,12 +506,12 @@ def parse_lexicon(data: dict[str, Any], source: str = "") -> Lexicon:
             verb_patterns=_patterns(data.get("verb_patterns", {}), types, synsets),
             discards=_discards(data.get("discards", [])),
             story_discards=_discards(data.get("story_discards", [])),
-            story_genres=_genres(data, _argument_classes(data)),
+            story_genres=_genres(data, classes),
             agent_nouns=frozenset(singular(w.lower()) for w in data.get("agent_nouns", ())),
             party_words=_party_words(data, synsets),
             outlet_nouns=frozenset(singular(w.lower()) for w in data.get("outlet_nouns", ())),
-            other_senses=_other_senses(data, types),
-            sense_shifts=_sense_shifts(data, types),
+            other_senses=_other_senses(data, types, classes),
+            sense_shifts=_sense_shifts(data, types, classes),
             argument_classes=classes,
             obligation=_obligation(data, types),
             wishes=_wishes(data, types),

@@ -28,6 +28,7 @@ from pipelines.extract.speech_acts import (
     party_word,
     weighed_triggers,
     wish_governor,
+    words_under,
 )
 from pipelines.extract.temporal import resolve_date
 from pipelines.extract.triggers import Trigger, find_triggers
@@ -38,6 +39,9 @@ FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 HYPOTHETICAL_AUX = {"would", "could", "might", "may", "'d"}
 CONDITION_MARKS = {"if", "unless"}
 SPEECH_ACTS = {"obligation", "evaluation"}  # trigger kinds whose actor is the speaker
+# clauses that describe a phrase's head, not name it: "the fire which destroyed ..."; an
+# infinitival one names what the head is ("an attempt to assassinate the governor")
+DESCRIBING_CLAUSES = frozenset({"relcl", "advcl"})
 
 
 @dataclass(frozen=True)
@@ -215,16 +219,6 @@ def _words(text: str) -> set[str]:
 
 def _head(text: str) -> set[str]:
     return set(_phrase_words(text)[-1:])
-
-
-def _without_clauses(head: Token) -> list[Token]:
-    """The tokens of ``head``'s subtree less its relative and adverbial clauses."""
-    out, todo = [], [head]
-    while todo:
-        t = todo.pop()
-        out.append(t)
-        todo.extend(c for c in t.children if c.dep_ not in {"relcl", "advcl"})
-    return out
 
 
 def _without_demanded(triggers: list[Trigger]) -> list[Trigger]:
@@ -415,7 +409,7 @@ class SentenceExtractor:
         return any(
             (t.ent_type_ and t.ent_type_ not in args.NOT_PARTICIPANT)
             or singular(t.lemma_.lower()) in self.party_words
-            for t in _without_clauses(token)
+            for t in words_under([token], DESCRIBING_CLAUSES)
         )
 
     def events(self) -> list[dict[str, Any]]:

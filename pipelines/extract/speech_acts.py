@@ -21,7 +21,7 @@ VERBAL = {"VERB", "AUX"}
 JUDGED_PREPS = {"by", "from", "of"}  # "the allegations by the rebels": whose the thing judged is
 COMPLEMENTS = {"acomp", "attr", "oprd"}  # what a copula says of its subject
 AFTER_COPULA = {"advmod", "prep"}  # "was woefully out of touch", "became home to criminals"
-CLAUSES = {"relcl", "acl", "advcl", "ccomp", "xcomp", "csubj", "parataxis"}
+CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "csubj", "parataxis"})
 NEGATORS = {"not", "n't", "never", "no", "nothing", "nobody", "none", "neither", "nor", "without"}
 
 
@@ -92,16 +92,18 @@ def predicate_words(copula: Token) -> list[Token]:
     heads = [c for c in copula.children if c.dep_ in COMPLEMENTS]
     if not heads:
         heads = [c for c in copula.children if c.dep_ in AFTER_COPULA and c.i > copula.i]
-    return _words_under(heads)
+    return words_under(heads)
 
 
-def _words_under(heads: list[Token]) -> list[Token]:
-    """The phrases of ``heads``, without the clauses inside them, in text order."""
+def words_under(heads: list[Token], clauses: frozenset[str] = CLAUSES) -> list[Token]:
+    """The phrases of ``heads``, without the clauses of ``clauses`` inside them, in text
+    order."""
     out: list[Token] = []
+    heads = list(heads)
     while heads:
         token = heads.pop()
         out.append(token)
-        heads.extend(c for c in token.children if c.dep_ not in CLAUSES)
+        heads.extend(c for c in token.children if c.dep_ not in clauses)
     return sorted(out, key=lambda t: t.i)
 
 
@@ -143,7 +145,7 @@ def labelled_predicate(verb: Token) -> list[Token]:
     heads = [
         c for c in verb.children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")
     ]
-    return _words_under(heads)
+    return words_under(heads)
 
 
 def labelling_triggers(sent: Span, lex: Lexicon, taken: set[int]) -> list[Trigger]:
